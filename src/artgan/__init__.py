@@ -1,0 +1,32 @@
+"""artgan: make art with generative models.
+
+    import artgan
+    run_dir = artgan.train(config)          # a RunConfig, a dict, or a config file path
+    model = artgan.load("runs/00001-dcgan-art")
+    images = model.sample(16, seed=7)        # (16, C, H, W) in [-1, 1]
+"""
+
+from .errors import ArtganError
+from .version import __version__
+
+
+def train(config=None, resume=None, **overrides):
+    """Train a model; returns the run folder. See :func:`artgan.training.trainer.train`."""
+    from .training.trainer import train as _train
+
+    return _train(config, resume=resume, **overrides)
+
+
+def load(path, device: str = "cpu"):
+    """Load a trained model from a run folder or checkpoint folder (weights only, no pickles)."""
+    from .training.checkpoint import load_model
+
+    return load_model(path, device=device)
+
+
+def sample(model, n: int, seed: int | None = None, **options):
+    """``n`` samples from ``model`` (deterministic by ``seed``)."""
+    return model.sample(n, seed=seed, **options)
+
+
+__all__ = ["ArtganError", "__version__", "load", "sample", "train"]

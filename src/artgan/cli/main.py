@@ -1,0 +1,50 @@
+"""``artgan`` command line: one module per command group, each a thin layer over the API.
+
+Each command module defines ``add_parser(subparsers)``, which registers its sub-command and sets
+``func`` to a function taking the parsed arguments and returning an exit status.
+A user error (ArtganError) prints one line and exits with status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from ..errors import ArtganError
+from ..version import __version__
+
+COMMAND_MODULES = ["train", "sample", "interpolate", "demo", "info"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="artgan", description="Make art with generative models.",
+    )
+    parser.add_argument("--version", action="version", version=f"artgan {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"{__package__}.{name}").add_parser(subparsers)
+    return parser
+
+
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except ArtganError as error:
+        print(f"artgan: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("artgan: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

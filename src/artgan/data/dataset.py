@@ -1,0 +1,176 @@
+"""Datasets as the trainer sees them, and the resumable batch stream.
+
+A dataset that fits in memory is decoded once into one tensor (uint8 images (N, C, H, W), or
+float32 points (N, D)); batches are index lookups, with crop/flip done on the batch. Larger
+image folders stream through a DataLoader (data/folder.py) with the same batch order.
+
+Batch order is a pure function of (seed, batch counter): epoch ``e`` is a permutation drawn from
+a generator seeded by (seed, e); batch ``k`` takes the next ``batch_size`` positions of that
+endless sequence. So a resumed run only has to remember one integer, and under torchrun each
+rank takes its own slice of every global batch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn.functional as F
+
+from ..models.base import Batch, DataSpec
+
+
+@dataclass
+class DataReport:
+    """What loading found: shown to the user and stored with the run."""
+
+    name: str
+    count: int = 0
+    skipped: int = 0
+    skipped_examples: list[str] = field(default_factory=list)
+    excluded: int = 0  # files marked do-not-train
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "count": self.count, "skipped": self.skipped,
+                "skipped_examples": self.skipped_examples, "excluded": self.excluded,
+                "notes": self.notes}
+
+
+class InMemoryDataset:
+    """Decoded data held in one tensor. ``random_crop``: items are stored larger than
+    ``crop_size`` and cropped at a random place per batch (otherwise they are stored at size)."""
+
+    def __init__(
+        self,
+        x: torch.Tensor,
+        y: torch.Tensor | None = None,
+        class_names: list[str] | None = None,
+        report: DataReport | None = None,
+        flip: bool = False,
+        crop_size: int = 0,
+    ):
+        self.x = x
+        self.y = y
+        self.class_names = list(class_names or [])
+        self.report = report or DataReport(name="data", count=len(x))
+        self.flip = flip
+        self.crop_size = crop_size
+
+    @property
+    def kind(self) -> str:
+        return "image" if self.x.dim() == 4 else "points"
+
+    def __len__(self) -> int:
+        return self.x.shape[0]
+
+    @property
+    def spec(self) -> DataSpec:
+        shape = tuple(self.x.shape[1:])
+        if self.kind == "image" and self.crop_size:
+            shape = (shape[0], self.crop_size, self.crop_size)
+        return DataSpec(shape=shape, num_classes=len(self.class_names),
+                        class_names=self.class_names)
+
+    def to(self, device: torch.device) -> InMemoryDataset:
+        """Move the decoded tensor to ``device`` once (small datasets on a GPU)."""
+        self.x = self.x.to(device)
+        if self.y is not None:
+            self.y = self.y.to(device)
+        return self
+
+    def images_as_float(self, x: torch.Tensor) -> torch.Tensor:
+        return x.float().div_(127.5).sub_(1.0)  # uint8 [0, 255] -> [-1, 1]
+
+    def get(self, indices: torch.Tensor, generator: torch.Generator | None = None) -> Batch:
+        indices = indices.to(self.x.device)
+        x = self.x[indices]
+        y = self.y[indices] if self.y is not None else None
+        if self.kind == "points":
+            return Batch(x.float(), y)
+        x = self.images_as_float(x)
+        if self.crop_size and self.crop_size < x.shape[-1]:
+            x = random_crop(x, self.crop_size, generator)
+        if self.flip:
+            x = random_flip(x, generator)
+        return Batch(x, y)
+
+
+def random_crop(x: torch.Tensor, size: int, generator: torch.Generator | None) -> torch.Tensor:
+    b, _, h, w = x.shape  # (B, C, H, W)
+    top = torch.randint(0, h - size + 1, (b,), generator=generator)
+    left = torch.randint(0, w - size + 1, (b,), generator=generator)
+    rows = (top[:, None] + torch.arange(size)).to(x.device)  # (B, size)
+    cols = (left[:, None] + torch.arange(size)).to(x.device)
+    batch = torch.arange(b, device=x.device)[:, None, None]
+    return x.permute(0, 2, 3, 1)[batch, rows[:, :, None], cols[:, None, :]].permute(0, 3, 1, 2)
+
+
+def random_flip(x: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
+    flip = (torch.rand(x.shape[0], generator=generator) < 0.5).to(x.device)
+    return torch.where(flip[:, None, None, None], x.flip(-1), x)
+
+
+class BatchOrder:
+    """Indices of batch ``k`` for this rank, a pure function of (seed, k)."""
+
+    def __init__(self, n: int, batch_size: int, seed: int, rank: int = 0, world: int = 1):
+        if n < 1:
+            raise ValueError("empty dataset")
+        self.n, self.batch_size, self.seed = n, batch_size, seed
+        self.rank, self.world = rank, world
+        self._epoch = -1
+        self._perm = torch.empty(0, dtype=torch.long)
+
+    def _permutation(self, epoch: int) -> torch.Tensor:
+        if epoch != self._epoch:
+            g = torch.Generator().manual_seed(self.seed * 1_000_003 + epoch)
+            self._perm, self._epoch = torch.randperm(self.n, generator=g), epoch
+        return self._perm
+
+    def global_indices(self, k: int) -> torch.Tensor:
+        start = k * self.batch_size
+        out = []
+        while len(out) < self.batch_size:
+            epoch, offset = divmod(start + len(out), self.n)
+            take = min(self.batch_size - len(out), self.n - offset)
+            out.extend(self._permutation(epoch)[offset : offset + take].tolist())
+        return torch.tensor(out, dtype=torch.long)
+
+    def indices(self, k: int) -> torch.Tensor:
+        return self.global_indices(k)[self.rank :: self.world]
+
+    def augment_generator(self, k: int) -> torch.Generator:
+        """Random crop/flip draws for batch ``k`` on this rank (also a pure function of k)."""
+        return torch.Generator().manual_seed((self.seed * 7_919 + k) * 64 + self.rank)
+
+
+class BatchStream:
+    """Endless, resumable batches: ``next()`` returns the batch for counter ``position``."""
+
+    def __init__(self, dataset, batch_size: int, seed: int, rank: int = 0, world: int = 1,
+                 device: torch.device | str = "cpu", position: int = 0):
+        self.dataset = dataset
+        self.order = BatchOrder(len(dataset), batch_size, seed, rank, world)
+        self.device = torch.device(device)
+        self.position = position
+
+    def next(self) -> Batch:
+        k = self.position
+        self.position += 1
+        batch = self.dataset.get(self.order.indices(k), self.order.augment_generator(k))
+        x = batch.x.to(self.device, non_blocking=True)
+        y = batch.y.to(self.device) if batch.y is not None else None
+        return Batch(x, y)
+
+
+def resize_images(x: torch.Tensor, size: int) -> torch.Tensor:
+    """Resize a uint8 (N, C, H, W) tensor to ``size`` (antialiased bilinear), in chunks."""
+    if x.shape[-1] == size and x.shape[-2] == size:
+        return x
+    out = []
+    for chunk in x.split(1024):
+        y = F.interpolate(chunk.float(), size=(size, size), mode="bilinear", antialias=True,
+                          align_corners=False)
+        out.append(y.round_().clamp_(0, 255).to(torch.uint8))
+    return torch.cat(out)

@@ -1,0 +1,109 @@
+"""The GAN objective: which adversarial loss, and the stabilisers composed onto it.
+
+Any architecture (MLP, DCGAN, ResNet) trains with any objective: this config is a section of
+each GAN family's config, and :class:`GANObjective` does the maths for both players.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from ..errors import ConfigError
+from ..registry import LOSSES
+from . import adversarial  # noqa: F401  (registers the losses)
+from .adversarial import discriminator_loss, generator_loss
+from .regularizers import feature_matching, gradient_penalty, r1_penalty
+
+
+@dataclass
+class ObjectiveConfig:
+    loss: str = "bce"  # bce | minimax | lsgan | wgan | wgan-gp | hinge
+    gp_weight: float = 10.0  # gradient penalty weight (used by wgan-gp, or any loss with gp=True)
+    gp: bool = False  # add the gradient penalty to a loss other than wgan-gp
+    r1_gamma: float = 0.0  # R1 penalty weight on real data (0 = off)
+    clip_value: float = 0.01  # weight clipping for the plain wgan critic
+    label_smoothing: float = 0.0  # one-sided: real targets become 1 - this (bce, minimax, lsgan)
+    feature_matching: float = 0.0  # weight of the feature-matching term in the generator loss
+    n_critic: int = 0  # discriminator steps per generator step (0 = 5 for wgan*, else 1)
+    diffaugment: str = ""  # comma list of color, translation, cutout (DiffAugment, Zhao et al.)
+
+    def __post_init__(self) -> None:
+        if self.loss not in LOSSES:
+            raise ConfigError(f"unknown loss {self.loss!r}; valid names: {', '.join(LOSSES.names())}")
+        if not 0.0 <= self.label_smoothing < 0.5:
+            raise ConfigError("objective.label_smoothing must be in [0, 0.5)")
+        for name in ("gp_weight", "r1_gamma", "clip_value", "feature_matching", "n_critic"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"objective.{name} must be >= 0")
+        from ..training.augment import parse_policy
+
+        parse_policy(self.diffaugment)
+
+    @property
+    def uses_gradient_penalty(self) -> bool:
+        return self.loss == "wgan-gp" or self.gp
+
+    @property
+    def critic_steps(self) -> int:
+        if self.n_critic:
+            return self.n_critic
+        return 5 if self.loss in ("wgan", "wgan-gp") else 1
+
+    @property
+    def real_target(self) -> float:
+        return 1.0 - self.label_smoothing
+
+
+class GANObjective:
+    """Losses for both players given a discriminator ``D`` with ``D(x)`` and ``D.features(x)``."""
+
+    def __init__(self, config: ObjectiveConfig):
+        self.config = config
+        from ..training.augment import DiffAugment
+
+        self.augment = DiffAugment(config.diffaugment)
+
+    def discriminator_losses(self, D, real: torch.Tensor, fake: torch.Tensor, **cond) -> dict:
+        c = self.config
+        real = self.augment(real)
+        fake = self.augment(fake.detach())
+        if c.r1_gamma > 0:
+            real = real.detach().requires_grad_(True)
+        real_scores = D(real, **cond)
+        fake_scores = D(fake, **cond)
+        adv = discriminator_loss(c.loss, real_scores, fake_scores, c.real_target)
+        out = {"d_adv": adv.detach(), "d_real": real_scores.detach().float().mean(),
+               "d_fake": fake_scores.detach().float().mean()}
+        loss = adv
+        if c.uses_gradient_penalty:
+            gp = gradient_penalty(lambda x: D(x, **cond), real, fake)
+            loss = loss + c.gp_weight * gp
+            out["gp"] = gp.detach()
+        if c.r1_gamma > 0:
+            r1 = r1_penalty(real_scores, real)
+            loss = loss + 0.5 * c.r1_gamma * r1
+            out["r1"] = r1.detach()
+        out["loss"] = loss
+        return out
+
+    def generator_losses(self, D, fake: torch.Tensor, real: torch.Tensor | None = None, **cond):
+        c = self.config
+        fake = self.augment(fake)
+        if c.feature_matching > 0 and real is not None:
+            fake_features = D.features(fake, **cond)
+            scores = D.head(fake_features, **cond)
+            with torch.no_grad():
+                real_features = D.features(self.augment(real), **cond)
+            fm = feature_matching(real_features, fake_features)
+            adv = generator_loss(c.loss, scores)
+            return {"loss": adv + c.feature_matching * fm, "g_adv": adv.detach(), "fm": fm.detach()}
+        adv = generator_loss(c.loss, D(fake, **cond))
+        return {"loss": adv, "g_adv": adv.detach()}
+
+    def clip_weights(self, D) -> None:
+        if self.config.loss == "wgan":
+            with torch.no_grad():
+                for p in D.parameters():
+                    p.clamp_(-self.config.clip_value, self.config.clip_value)

@@ -1,0 +1,21 @@
+"""Model families. Each file registers itself; they are imported here by hand (no scanning)."""
+
+from ..registry import MODELS
+from . import dcgan, mlp, resnet  # noqa: F401  (registration)
+from .base import Batch, DataSpec, GenerativeModel, Phase
+
+
+def model_class(name: str) -> type[GenerativeModel]:
+    return MODELS.get(name)
+
+
+def model_config_class(name: str) -> type:
+    return model_class(name).config_class
+
+
+def build_model(config) -> GenerativeModel:
+    return model_class(config.name)(config)
+
+
+__all__ = ["Batch", "DataSpec", "GenerativeModel", "Phase", "build_model", "model_class",
+           "model_config_class"]

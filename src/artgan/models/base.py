@@ -1,0 +1,95 @@
+"""What every model family gives the trainer: its phases, a step function, and sampling.
+
+A phase names the sub-networks it optimizes and how often it runs. The trainer owns the
+optimizers, backward passes, mixed precision, EMA, data parallelism and checkpoints; a model
+only says what its losses are (``train_step`` returns a dict whose ``"loss"`` entry is minimized).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import torch
+from torch import nn
+
+
+@dataclass
+class Batch:
+    x: torch.Tensor  # (B, ...) float, images in [-1, 1]
+    y: torch.Tensor | None = None  # (B,) int64 class labels, when the data has them
+
+
+@dataclass
+class Phase:
+    name: str
+    modules: list[str]  # attribute names of the sub-networks this phase updates
+    lr: float
+    betas: tuple[float, float] = (0.5, 0.999)
+    every: int = 1  # run on steps divisible by this
+    repeat: int = 1  # run this many times per step, each on a fresh batch (n_critic)
+    weight_decay: float = 0.0
+
+
+@dataclass
+class DataSpec:
+    """What the model needs to know about its data to build itself."""
+
+    shape: tuple[int, ...]  # one item: (C, H, W) for images, (D,) for points
+    num_classes: int = 0
+    class_names: list[str] = field(default_factory=list)
+
+
+class GenerativeModel(nn.Module):
+    """Base class of every family. Subclasses set ``name`` and ``config_class``."""
+
+    name: ClassVar[str]
+    config_class: ClassVar[type]
+    output_kind: ClassVar[str] = "image"  # image | points | audio | text
+
+    def __init__(self, config) -> None:
+        super().__init__()
+        self.config = config
+
+    # --- training ------------------------------------------------------------------------
+    def phases(self, train) -> list[Phase]:
+        raise NotImplementedError
+
+    def train_step(self, phase: str, batch: Batch, step: int) -> dict[str, torch.Tensor]:
+        raise NotImplementedError
+
+    def after_phase_step(self, phase: str) -> None:
+        """Called after the optimizer step of ``phase`` (e.g. WGAN weight clipping)."""
+
+    def ema_modules(self) -> list[str]:
+        """Sub-networks whose weights are averaged (EMA) and used for sampling."""
+        return []
+
+    def extra_training_state(self) -> dict:
+        """Training state beyond weights (e.g. an image history pool): tensors and plain
+        containers only, saved in training_state.pt and restored on resume."""
+        return {}
+
+    def load_extra_training_state(self, state: dict) -> None:
+        """Restore what :meth:`extra_training_state` returned."""
+
+    # --- generation ----------------------------------------------------------------------
+    @torch.no_grad()
+    def sample(self, n: int, seed: int | None = None, **options) -> torch.Tensor:
+        raise NotImplementedError
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.parameters()).device
+
+
+def make_generator(seed: int | None, generator: torch.Generator | None = None) -> torch.Generator:
+    """A CPU generator: latents are drawn on the CPU so a seed means the same thing everywhere."""
+    if generator is not None:
+        return generator
+    g = torch.Generator()
+    if seed is None:
+        g.seed()
+    else:
+        g.manual_seed(int(seed))
+    return g

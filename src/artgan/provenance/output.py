@@ -1,0 +1,130 @@
+"""The one output point (DESIGN convention 6). Every generated image, animation, point set,
+text or sound is written here and nowhere else, so every file carries its provenance.
+
+Images: written atomically as PNG (or JPEG/WebP by extension) with the generation record
+embedded as metadata.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, PngImagePlugin
+
+from ..errors import ArtganError
+from ..training.atomic import atomic_write_bytes, atomic_write_text
+from .record import GenerationRecord
+
+IMAGE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}
+RECORD_KEY = "artgan"
+
+
+def to_pil(image) -> Image.Image:
+    """A uint8 (H, W), (H, W, C) array or a PIL image -> PIL image."""
+    if isinstance(image, Image.Image):
+        return image
+    array = np.asarray(image)
+    if array.dtype != np.uint8:
+        raise TypeError("images must be uint8 arrays")
+    if array.ndim == 3 and array.shape[2] == 1:
+        array = array[:, :, 0]
+    return Image.fromarray(array)
+
+
+def _encode_image(image: Image.Image, fmt: str, record: GenerationRecord) -> bytes:
+    buffer = io.BytesIO()
+    text = json.dumps(record.to_dict(), sort_keys=True)
+    if fmt == "PNG":
+        info = PngImagePlugin.PngInfo()
+        info.add_itxt(RECORD_KEY, text)
+        image.save(buffer, format="PNG", pnginfo=info)
+    elif fmt == "JPEG":
+        image.convert("RGB").save(buffer, format="JPEG", quality=95, comment=text.encode())
+    else:
+        image.save(buffer, format=fmt, lossless=True)
+    return buffer.getvalue()
+
+
+def image_format(path: Path) -> str:
+    fmt = IMAGE_FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise ArtganError(
+            f"cannot write {path.name}: image outputs must end in {', '.join(IMAGE_FORMATS)}"
+        )
+    return fmt
+
+
+def write_image(image, path: str | Path, record: GenerationRecord) -> Path:
+    path = Path(path)
+    fmt = image_format(path)
+    atomic_write_bytes(path, _encode_image(to_pil(image), fmt, record))
+    return path
+
+
+def write_gif(frames: list, path: str | Path, record: GenerationRecord, duration_ms: int = 80):
+    """An animation (GIF, looping) with the record in its comment block."""
+    path = Path(path)
+    if path.suffix.lower() != ".gif":
+        raise ArtganError(f"animations are written as .gif, got {path.name}")
+    pil_frames = [to_pil(f).convert("RGB") for f in frames]
+    buffer = io.BytesIO()
+    pil_frames[0].save(
+        buffer, format="GIF", save_all=True, append_images=pil_frames[1:], duration=duration_ms,
+        loop=0, comment=json.dumps(record.to_dict(), sort_keys=True).encode(),
+    )
+    atomic_write_bytes(path, buffer.getvalue())
+    return path
+
+
+def write_points(points: np.ndarray, path: str | Path, record: GenerationRecord) -> Path:
+    """2-D (or N-D) samples as .npy or .csv, with a JSON sidecar holding the record."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".npy":
+        buffer = io.BytesIO()
+        np.save(buffer, np.asarray(points, dtype=np.float32))
+        atomic_write_bytes(path, buffer.getvalue())
+    elif suffix == ".csv":
+        lines = [",".join(f"{v:.6g}" for v in row) for row in np.asarray(points)]
+        atomic_write_text(path, "\n".join(lines) + "\n")
+    else:
+        raise ArtganError(f"points are written as .npy or .csv, got {path.name}")
+    write_sidecar(path, record)
+    return path
+
+
+def write_text(text: str, path: str | Path, record: GenerationRecord) -> Path:
+    path = Path(path)
+    atomic_write_text(path, text)
+    write_sidecar(path, record)
+    return path
+
+
+def sidecar_path(path: Path) -> Path:
+    return path.with_name(path.name + ".artgan.json")
+
+
+def write_sidecar(path: Path, record: GenerationRecord) -> None:
+    atomic_write_text(sidecar_path(path), json.dumps(record.to_dict(), indent=2) + "\n")
+
+
+def read_record(path: str | Path) -> dict | None:
+    """The generation record embedded in (or beside) a file artgan wrote, if any."""
+    path = Path(path)
+    side = sidecar_path(path)
+    if side.is_file():
+        return json.loads(side.read_text(encoding="utf-8"))
+    try:
+        with Image.open(path) as image:
+            text = image.info.get(RECORD_KEY) or image.info.get("comment")
+    except OSError:
+        return None
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    try:
+        return json.loads(text) if text else None
+    except json.JSONDecodeError:
+        return None

@@ -1,0 +1,87 @@
+"""Sampling helpers: image grids, slerp interpolation, 2-D scatter plots. Deterministic by seed
+(DESIGN convention 8): latents are drawn on the CPU from a seeded generator."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+
+from .models.base import make_generator
+
+
+def to_uint8(images: torch.Tensor) -> np.ndarray:
+    """(N, C, H, W) in [-1, 1] -> (N, H, W, C) uint8."""
+    x = ((images.detach().float().cpu().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
+    return x.permute(0, 2, 3, 1).numpy()
+
+
+def make_grid(images: torch.Tensor, columns: int | None = None, padding: int = 2) -> np.ndarray:
+    """(N, C, H, W) in [-1, 1] -> one uint8 (H', W', C) picture, ``columns`` wide."""
+    tiles = to_uint8(images)
+    n, h, w, c = tiles.shape
+    columns = columns or max(1, math.ceil(math.sqrt(n)))
+    rows = math.ceil(n / columns)
+    grid = np.full(
+        (rows * (h + padding) + padding, columns * (w + padding) + padding, c), 255, np.uint8
+    )
+    for i, tile in enumerate(tiles):
+        r, col = divmod(i, columns)
+        top, left = padding + r * (h + padding), padding + col * (w + padding)
+        grid[top : top + h, left : left + w] = tile
+    return grid
+
+
+def slerp(a: torch.Tensor, b: torch.Tensor, t: float) -> torch.Tensor:
+    """Spherical interpolation between latents (White 2016), per row."""
+    a_n = a / a.norm(dim=-1, keepdim=True)
+    b_n = b / b.norm(dim=-1, keepdim=True)
+    omega = torch.acos((a_n * b_n).sum(-1, keepdim=True).clamp(-1 + 1e-7, 1 - 1e-7))
+    so = torch.sin(omega)
+    return (torch.sin((1.0 - t) * omega) / so) * a + (torch.sin(t * omega) / so) * b
+
+
+def interpolation_latents(
+    model, keyframes: int, frames: int, seed: int | None, truncation: float = 0.0
+) -> torch.Tensor:
+    """A closed loop through ``keyframes`` random latents, ``frames`` latents in all."""
+    g = make_generator(seed)
+    keys = model.latents(keyframes, generator=g, truncation=truncation)
+    out = []
+    for i in range(frames):
+        pos = i * keyframes / frames
+        k = int(pos)
+        out.append(slerp(keys[k : k + 1], keys[(k + 1) % keyframes : (k + 1) % keyframes + 1],
+                         pos - k))
+    return torch.cat(out)
+
+
+@torch.no_grad()
+def generate_from_latents(model, z: torch.Tensor, batch_size: int = 128) -> torch.Tensor:
+    was_training = model.training
+    model.eval()
+    out = [model.generate(chunk).float().cpu() for chunk in z.split(batch_size)]
+    model.train(was_training)
+    return torch.cat(out)
+
+
+def scatter_plot(points: np.ndarray, reference: np.ndarray | None = None,
+                 size: int = 512) -> np.ndarray:
+    """A uint8 RGB scatter plot of 2-D samples (over real data in grey, when given)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(size / 100, size / 100), dpi=100)
+    if reference is not None:
+        ax.scatter(reference[:, 0], reference[:, 1], s=2, c="0.75", label="data")
+    ax.scatter(points[:, 0], points[:, 1], s=2, c="tab:red", label="samples")
+    ax.set_aspect("equal")
+    ax.legend(loc="upper right", fontsize=7)
+    fig.tight_layout()
+    fig.canvas.draw()
+    image = np.asarray(fig.canvas.buffer_rgba())[:, :, :3].copy()
+    plt.close(fig)
+    return image

@@ -1,0 +1,244 @@
+"""Checkpoints that are safe to load and complete enough to resume exactly.
+
+    <run>/checkpoints/step-00000200/
+        model.safetensors      every network's raw weights
+        ema.safetensors        averaged generator weights (used for sampling), when EMA is on
+        config.json            family, model config, data description: enough to rebuild
+        training_state.pt      optimizers, step, RNG states, batch position, model extras;
+                               tensors and plain containers only (torch.load weights_only=True)
+    <run>/checkpoints/LATEST   name of the newest complete checkpoint
+
+A checkpoint is written into a temporary folder, renamed into place, and only then named in
+LATEST (atomically), so a run killed at any moment leaves a loadable checkpoint.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import shutil
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+from ..errors import CheckpointError, UnknownNameError
+from ..version import __version__
+from .atomic import atomic_write, atomic_write_text
+
+FORMAT_VERSION = 1
+WRAPPER_PREFIXES = ("module.", "_orig_mod.")
+MODEL_FILE, EMA_FILE, CONFIG_FILE, STATE_FILE = (
+    "model.safetensors", "ema.safetensors", "config.json", "training_state.pt",
+)
+
+
+def clean_state_dict(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Strip DataParallel / torch.compile wrapper prefixes and make tensors saveable."""
+    out = {}
+    for key, value in state.items():
+        for prefix in WRAPPER_PREFIXES:
+            key = key.replace(prefix, "")
+        out[key] = value.detach().cpu().contiguous()
+    return out
+
+
+def rng_state() -> dict:
+    state = {
+        "torch": torch.get_rng_state(),
+        "numpy": _numpy_state(),
+        "python": _python_state(),
+    }
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def set_rng_state(state: dict) -> None:
+    torch.set_rng_state(state["torch"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+    keys, pos, has_gauss, gauss = state["numpy"]
+    np.random.set_state(("MT19937", keys.numpy().astype(np.uint32), int(pos), int(has_gauss),
+                         float(gauss)))
+    version, internal, gauss_next = state["python"]
+    random.setstate((version, tuple(internal.tolist()), gauss_next))
+
+
+def _numpy_state() -> list:
+    _, keys, pos, has_gauss, gauss = np.random.get_state()
+    return [torch.from_numpy(keys.astype(np.int64)), pos, has_gauss, gauss]
+
+
+def _python_state() -> list:
+    version, internal, gauss_next = random.getstate()
+    return [version, torch.tensor(internal, dtype=torch.int64), gauss_next]
+
+
+def model_meta(model, data_info: dict, step: int, run_id: str) -> dict:
+    from ..config import to_dict
+
+    return {
+        "format_version": FORMAT_VERSION,
+        "artgan_version": __version__,
+        "class": type(model).__name__,
+        "family": model.name,
+        "model": {"name": model.name, **to_dict(model.config)},
+        "data": data_info,
+        "step": step,
+        "run_id": run_id,
+    }
+
+
+def save_checkpoint(
+    run_dir: Path, step: int, model, ema: dict, training_state: dict, meta: dict, keep: int
+) -> Path:
+    folder = run_dir / "checkpoints"
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"step-{step:08d}"
+    final = folder / name
+    tmp = folder / f".{name}.tmp-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    save_file(clean_state_dict(model.state_dict()), str(tmp / MODEL_FILE),
+              metadata={"format": "pt", "artgan": __version__})
+    if ema:
+        ema_state = {f"{module}.{k}": v for module, e in ema.items()
+                     for k, v in e.state_dict().items()}
+        save_file(clean_state_dict(ema_state), str(tmp / EMA_FILE), metadata={"format": "pt"})
+    (tmp / CONFIG_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    torch.save(training_state, tmp / STATE_FILE)
+    if final.exists():
+        shutil.rmtree(final)
+    os.replace(tmp, final)
+    atomic_write_text(folder / "LATEST", name + "\n")
+    _prune(folder, keep)
+    return final
+
+
+def _prune(folder: Path, keep: int) -> None:
+    checkpoints = sorted(p for p in folder.glob("step-*") if p.is_dir())
+    for old in checkpoints[:-keep]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def resolve_checkpoint(path: str | Path) -> Path:
+    """A run folder (-> its latest checkpoint) or a checkpoint folder."""
+    path = Path(path).expanduser()
+    if not path.exists():
+        raise CheckpointError(f"no run or checkpoint at {path}")
+    if (path / CONFIG_FILE).is_file() and (path / MODEL_FILE).is_file():
+        return path
+    latest = path / "checkpoints" / "LATEST"
+    if latest.is_file():
+        candidate = path / "checkpoints" / latest.read_text(encoding="utf-8").strip()
+        if candidate.is_dir():
+            return candidate
+    raise CheckpointError(
+        f"{path} holds no checkpoint (expected checkpoints/LATEST or {MODEL_FILE} + {CONFIG_FILE})"
+    )
+
+
+def read_meta(checkpoint: Path) -> dict:
+    try:
+        meta = json.loads((checkpoint / CONFIG_FILE).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise CheckpointError(f"{checkpoint / CONFIG_FILE} is unreadable: {error}") from None
+    if not isinstance(meta, dict) or "family" not in meta or "model" not in meta:
+        raise CheckpointError(f"{checkpoint / CONFIG_FILE} is not an artgan model config")
+    if meta.get("format_version", 0) > FORMAT_VERSION:
+        raise CheckpointError(
+            f"{checkpoint} was written by a newer artgan (format {meta['format_version']}); upgrade"
+        )
+    return meta
+
+
+def _load_tensors(path: Path) -> dict[str, torch.Tensor]:
+    try:
+        return load_file(str(path))
+    except (SafetensorError, OSError, ValueError, RuntimeError) as error:
+        raise CheckpointError(f"{path} is truncated or corrupted ({error}); "
+                              "use an earlier checkpoint") from None
+
+
+def build_from_meta(meta: dict):
+    from ..config import from_dict
+    from ..models import model_class
+
+    try:
+        cls = model_class(meta["family"])
+    except UnknownNameError as error:
+        raise CheckpointError(f"checkpoint of an unknown model family: {error}") from None
+    model_cfg = dict(meta["model"])
+    model_cfg.pop("name", None)
+    return cls(from_dict(cls.config_class, model_cfg, prefix="model"))
+
+
+def load_weights(model, tensors: dict[str, torch.Tensor], source: Path, strict: bool = True):
+    try:
+        missing, unexpected = model.load_state_dict(tensors, strict=False)
+    except RuntimeError as error:
+        raise CheckpointError(f"{source} does not fit this {model.name} model: "
+                              f"{str(error).splitlines()[0]}") from None
+    if strict and (missing or unexpected):
+        raise CheckpointError(
+            f"{source} does not fit this {model.name} model "
+            f"({len(missing)} missing, {len(unexpected)} unexpected weights)"
+        )
+
+
+def load_model(path: str | Path, device: str = "cpu", use_ema: bool = True,
+               expect_family: str | None = None):
+    """Rebuild a model from its checkpoint: safetensors + config.json only, never a pickle."""
+    checkpoint = resolve_checkpoint(path)
+    meta = read_meta(checkpoint)
+    if expect_family and meta["family"] != expect_family:
+        raise CheckpointError(
+            f"{path} holds a {meta['family']} model, but a {expect_family} model is needed"
+        )
+    model = build_from_meta(meta)
+    load_weights(model, _load_tensors(checkpoint / MODEL_FILE), checkpoint / MODEL_FILE)
+    ema_path = checkpoint / EMA_FILE
+    if use_ema and ema_path.is_file():
+        ema = _load_tensors(ema_path)
+        load_weights(model, ema, ema_path, strict=False)
+    model.meta = meta
+    model.checkpoint_dir = checkpoint
+    return model.to(device).eval()
+
+
+def load_training_state(checkpoint: Path) -> dict:
+    path = checkpoint / STATE_FILE
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except FileNotFoundError:
+        raise CheckpointError(f"{checkpoint} has no training state ({STATE_FILE})") from None
+    except Exception as error:  # corrupted zip, refused pickle: never fall back to unpickling
+        raise CheckpointError(f"{path} is corrupted or unsafe ({type(error).__name__}); "
+                              "use an earlier checkpoint") from None
+
+
+def load_ema_tensors(checkpoint: Path) -> dict[str, torch.Tensor]:
+    path = checkpoint / EMA_FILE
+    return _load_tensors(path) if path.is_file() else {}
+
+
+def load_raw_tensors(checkpoint: Path) -> dict[str, torch.Tensor]:
+    return _load_tensors(checkpoint / MODEL_FILE)
+
+
+def weights_sha256(checkpoint: Path) -> str:
+    """Fingerprint of the weights a sample came from (EMA file when present)."""
+    path = checkpoint / EMA_FILE if (checkpoint / EMA_FILE).is_file() else checkpoint / MODEL_FILE
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+__all__ = ["atomic_write", "load_model", "resolve_checkpoint", "save_checkpoint"]

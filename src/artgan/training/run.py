@@ -1,0 +1,86 @@
+"""Run configs and run folders: from a file, a dict or a resumed run, plus overrides."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from ..config import RunConfig, apply_overrides, read_config_file
+from ..errors import CheckpointError, ConfigError
+
+RUN_CONFIG_FILE = "config.json"
+
+# Short keyword names accepted by artgan.train(...) and the CLI, and their dotted paths.
+SHORT_NAMES = {
+    "model": "model.name", "data": "data.source", "steps": "train.steps",
+    "batch_size": "train.batch_size", "seed": "train.seed", "device": "train.device",
+    "loss": "model.objective.loss", "image_size": "model.image_size",
+}
+
+
+def expand_overrides(overrides: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for key, value in overrides.items():
+        if value is None:
+            continue
+        out[SHORT_NAMES.get(key, key)] = value
+    return out
+
+
+def config_dict(config: RunConfig | dict | str | Path | None) -> dict:
+    if config is None:
+        return {}
+    if isinstance(config, RunConfig):
+        return config.to_dict()
+    if isinstance(config, dict):
+        return json.loads(json.dumps(config))
+    return read_config_file(config)
+
+
+def build_run_config(config=None, overrides: dict[str, Any] | None = None) -> RunConfig:
+    """Merge a base config with dotted overrides. Picks the MLP GAN for 2-D point data when no
+    model is named, and starts a fresh model section when the model name changes."""
+    from ..data import is_point_source
+
+    base = config_dict(config)
+    overrides = expand_overrides(overrides or {})
+    base_model = (base.get("model") or {}).get("name")
+    name = overrides.pop("model.name", None) or base_model
+    source = overrides.get("data.source") or (base.get("data") or {}).get("source") or "art"
+    if name is None:
+        name = "mlp" if is_point_source(str(source)) else "dcgan"
+    if name != base_model:
+        base["model"] = {}
+    base.setdefault("model", {})["name"] = name
+    merged = apply_overrides(base, overrides)
+    return RunConfig.from_dict(merged)
+
+
+def read_run_config(run_dir: Path) -> dict:
+    path = Path(run_dir) / RUN_CONFIG_FILE
+    if not path.is_file():
+        raise CheckpointError(f"{run_dir} is not an artgan run folder (no {RUN_CONFIG_FILE})")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise CheckpointError(f"{path} is corrupted: {error}") from None
+
+
+def new_run_dir(config: RunConfig, root: Path = Path("runs")) -> Path:
+    """``runs/00001-dcgan-art``: the next free number, the model and the data's name."""
+    if config.run_dir:
+        return Path(config.run_dir)
+    root.mkdir(parents=True, exist_ok=True)
+    numbers = [int(m.group(1)) for p in root.iterdir() if (m := re.match(r"(\d{5})-", p.name))]
+    data_name = re.sub(r"[^A-Za-z0-9_.-]+", "_", Path(config.data.source).name or "data")
+    return root / f"{max(numbers, default=0) + 1:05d}-{config.model.name}-{data_name}"
+
+
+def check_steps(value: Any) -> int:
+    try:
+        steps = int(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"--steps must be a whole number, got {value!r}") from None
+    return steps

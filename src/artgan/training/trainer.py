@@ -1,0 +1,355 @@
+"""The one training loop (DESIGN convention 4), for every family.
+
+A model declares phases (which sub-networks, which optimizer settings, how often, how many
+repeats) and a step function returning named losses. The trainer owns everything else:
+device choice, optimizers, zero_grad/backward/step, mixed precision, gradient averaging across
+processes, EMA, learning-rate decay, the NaN guard, logs, sample grids and checkpoints.
+
+NaN guard: a NaN or infinite loss stops the run at once, before anything is saved, with an error
+naming the last good checkpoint; ``artgan train --resume RUN`` continues from there (lower the
+learning rate with --train.lr_g/--train.lr_d, or add a gradient penalty, first).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import time
+from pathlib import Path
+
+import torch
+
+from ..config import RunConfig, to_dict
+from ..data import BatchStream, load_dataset
+from ..errors import ConfigError, TrainingDivergedError
+from ..models import build_model
+from ..provenance import GenerationRecord, write_image
+from ..sample import make_grid, scatter_plot
+from . import distributed
+from .atomic import atomic_write_text
+from .checkpoint import (
+    load_ema_tensors,
+    load_raw_tensors,
+    load_training_state,
+    load_weights,
+    model_meta,
+    resolve_checkpoint,
+    rng_state,
+    save_checkpoint,
+    set_rng_state,
+)
+from .ema import EMA
+from .logs import TrainingLog, plot_loss_curve
+from .run import RUN_CONFIG_FILE, build_run_config, new_run_dir, read_run_config
+
+PREVIEW_SEED = 1234
+
+
+def select_device(name: str, local_rank: int = 0) -> torch.device:
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda", local_rank)
+        if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise ConfigError(f"unknown device {name!r}; use auto, cpu, cuda, cuda:N or mps") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("train.device is cuda but no CUDA GPU is available; use --device auto")
+    if device.type == "cuda" and device.index is None:
+        device = torch.device("cuda", local_rank)
+    return device
+
+
+def lr_factor(step: int, total: int, kind: str, start_fraction: float) -> float:
+    """Learning-rate multiplier at ``step``: constant, then linear or cosine decay to zero."""
+    start = int(total * start_fraction)
+    if kind == "none" or step < start:
+        return 1.0
+    progress = (step - start) / max(1, total - start)
+    if kind == "linear":
+        return max(0.0, 1.0 - progress)
+    return 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
+
+
+class Trainer:
+    def __init__(self, config: RunConfig, resume_from: Path | None = None):
+        self.config = config
+        self.resume_from = resume_from
+
+    # --- setup ---------------------------------------------------------------------------
+    def _setup(self) -> None:
+        c = self.config
+        if c.train.threads:
+            torch.set_num_threads(c.train.threads)
+        device_type = "cuda" if c.train.device.startswith("cuda") or (
+            c.train.device == "auto" and torch.cuda.is_available()) else "cpu"
+        self.dist = distributed.init(device_type)
+        self.device = select_device(c.train.device, self.dist.local_rank)
+        if self.device.type == "cuda":
+            torch.cuda.set_device(self.device)
+        if c.train.batch_size % self.dist.world:
+            raise ConfigError(
+                f"train.batch_size {c.train.batch_size} must divide by the {self.dist.world} "
+                "processes"
+            )
+        precision = c.train.precision
+        if precision == "auto":
+            precision = "bf16" if self.device.type == "cuda" else "fp32"
+        self.autocast_dtype = torch.bfloat16 if precision == "bf16" else None
+
+        image_size = getattr(c.model, "image_size", None)
+        self.dataset = load_dataset(c.data, image_size)
+        c.model.with_data(self.dataset.spec)
+        if self.device.type != "cpu" and hasattr(self.dataset, "x"):
+            self.dataset.to(self.device)
+
+        torch.manual_seed(c.train.seed)  # same initial weights on every rank and every run
+        self.model = build_model(c.model).to(self.device)
+        distributed.broadcast_module(self.model, self.dist)
+        torch.manual_seed(c.train.seed * 1009 + self.dist.rank)  # per-rank noise streams
+
+        self.phases = self.model.phases(c.train)
+        self.optimizers = {}
+        for phase in self.phases:
+            params = [p for name in phase.modules for p in getattr(self.model, name).parameters()]
+            self.optimizers[phase.name] = torch.optim.Adam(
+                params, lr=phase.lr, betas=phase.betas, weight_decay=phase.weight_decay
+            )
+        self.ema = {}
+        if c.train.ema_decay > 0:
+            self.ema = {name: EMA(getattr(self.model, name), c.train.ema_decay,
+                                  c.train.ema_start) for name in self.model.ema_modules()}
+        per_rank = c.train.batch_size // self.dist.world
+        self.stream = BatchStream(self.dataset, per_rank * self.dist.world, c.train.seed,
+                                  self.dist.rank, self.dist.world, self.device)
+        self.step = 0
+        self.run_dir = Path(c.run_dir) if c.run_dir else None
+        if self.resume_from is not None:
+            self._restore(self.resume_from)
+        if self.dist.is_main:
+            self.run_dir = self.run_dir or new_run_dir(c)
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            c.run_dir = str(self.run_dir)
+            atomic_write_text(self.run_dir / RUN_CONFIG_FILE,
+                              json.dumps(c.to_dict(), indent=2) + "\n")
+            atomic_write_text(self.run_dir / "data.json",
+                              json.dumps(self.data_info(), indent=2) + "\n")
+        self.log = TrainingLog(self.run_dir or Path("."), self.dist.is_main,
+                               c.train.tensorboard)
+        if self.resume_from is not None:
+            self.log.truncate_after(self.step)
+
+    def data_info(self) -> dict:
+        spec = self.dataset.spec
+        return {"source": self.config.data.source, "shape": list(spec.shape),
+                "class_names": spec.class_names, "report": self.dataset.report.to_dict()}
+
+    def _restore(self, checkpoint: Path) -> None:
+        load_weights(self.model, load_raw_tensors(checkpoint), checkpoint)
+        ema_tensors = load_ema_tensors(checkpoint)
+        for name, ema in self.ema.items():
+            prefix = f"{name}."
+            ema.load_state_dict({k[len(prefix):]: v for k, v in ema_tensors.items()
+                                 if k.startswith(prefix)})
+        state = load_training_state(checkpoint)
+        for name, opt in self.optimizers.items():
+            opt.load_state_dict(state["optimizers"][name])
+        self.step = int(state["step"])
+        self.stream.position = int(state["batch_position"])
+        rngs = state["rng"]
+        set_rng_state(rngs[self.dist.rank] if isinstance(rngs, list) else rngs)
+        self.model.load_extra_training_state(state.get("model_extra", {}))
+
+    # --- the loop ------------------------------------------------------------------------
+    def _autocast(self):
+        if self.autocast_dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(self.device.type, dtype=self.autocast_dtype)
+
+    def _set_lr(self, step: int) -> None:
+        t = self.config.train
+        factor = lr_factor(step, t.steps, t.lr_decay, t.lr_decay_start)
+        for phase in self.phases:
+            for group in self.optimizers[phase.name].param_groups:
+                group["lr"] = phase.lr * factor
+
+    def _run_phase(self, phase, step: int, sums: dict) -> None:
+        optimizer = self.optimizers[phase.name]
+        for _ in range(phase.repeat):
+            batch = self.stream.next()
+            optimizer.zero_grad(set_to_none=True)
+            with self._autocast():
+                losses = self.model.train_step(phase.name, batch, step)
+            loss = losses["loss"]
+            if not torch.isfinite(loss.detach()).item():
+                raise TrainingDivergedError(self._divergence_message(phase.name, step))
+            loss.backward()
+            params = [p for group in optimizer.param_groups for p in group["params"]]
+            distributed.average_gradients(params, self.dist)
+            optimizer.step()
+            self.model.after_phase_step(phase.name)
+            for key, value in losses.items():
+                name = f"{phase.name}_loss" if key == "loss" else key
+                sums[name] = sums.get(name, 0.0) + value.detach().float()
+            sums.setdefault(f"_n_{phase.name}", 0)
+            sums[f"_n_{phase.name}"] += 1
+
+    def _divergence_message(self, phase: str, step: int) -> str:
+        latest = None
+        if self.run_dir is not None:
+            try:
+                latest = resolve_checkpoint(self.run_dir)
+            except Exception:
+                latest = None
+        where = f"the last good checkpoint is {latest}" if latest else "no checkpoint was saved yet"
+        return (f"the {phase} loss became NaN/inf at step {step + 1}; training stopped and "
+                f"{where}. Resume with a lower learning rate (--train.lr_g/--train.lr_d) or a "
+                f"gradient penalty")
+
+    def run(self) -> Path | None:
+        self._setup()
+        try:
+            return self._loop()
+        finally:
+            self.log.close()
+            distributed.shutdown()
+
+    def _loop(self) -> Path | None:
+        c = self.config.train
+        if self.step >= c.steps:
+            if self.dist.is_main:
+                print(f"{self.run_dir} is already trained to step {self.step} (>= {c.steps})")
+            return self.run_dir
+        bar = None
+        if self.dist.is_main and c.progress:
+            from tqdm import tqdm
+
+            bar = tqdm(total=c.steps, initial=self.step, desc=self.model.name, unit="step",
+                       dynamic_ncols=True)
+        sums: dict = {}
+        images_since, time_since = 0, time.perf_counter()
+        self.model.train()
+        while self.step < c.steps:
+            step = self.step
+            self._set_lr(step)
+            for phase in self.phases:
+                if step % phase.every == 0:
+                    self._run_phase(phase, step, sums)
+            for name, ema in self.ema.items():
+                ema.update(getattr(self.model, name), step)
+            self.step += 1
+            images_since += c.batch_size
+            if bar is not None:
+                bar.update(1)
+            if self.step % c.log_every == 0 or self.step == c.steps:
+                rate = images_since / max(1e-9, time.perf_counter() - time_since)
+                values = self._averages(sums)
+                values["img_per_s"] = rate
+                values["lr_g_factor"] = lr_factor(step, c.steps, c.lr_decay, c.lr_decay_start)
+                self.log.write(self.step, values)
+                if bar is not None:
+                    shown = {k: f"{v:.3g}" for k, v in values.items()
+                             if k.endswith("_loss")} | {"img/s": f"{rate:.0f}"}
+                    bar.set_postfix(shown, refresh=False)
+                sums, images_since, time_since = {}, 0, time.perf_counter()
+            if c.sample_every and self.step % c.sample_every == 0 and self.step != c.steps:
+                self.write_preview()
+            if c.checkpoint_every and self.step % c.checkpoint_every == 0 and self.step != c.steps:
+                self.save()
+        if bar is not None:
+            bar.close()
+        self.save()
+        self.write_preview()
+        return self.run_dir
+
+    def _averages(self, sums: dict) -> dict[str, float]:
+        counts = {k[3:]: v for k, v in sums.items() if k.startswith("_n_")}
+        out = {}
+        for key, value in sums.items():
+            if key.startswith("_n_"):
+                continue
+            phase = key.split("_")[0] if key.endswith("_loss") else None
+            n = counts.get(phase) or max(counts.values(), default=1)
+            out[key] = float(distributed.all_reduce_mean(value / n, self.dist))
+        return out
+
+    # --- outputs ---------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def sampling_weights(self):
+        """Temporarily put the EMA sub-networks in the model (samples come from them)."""
+        originals = {name: getattr(self.model, name) for name in self.ema}
+        try:
+            for name, ema in self.ema.items():
+                setattr(self.model, name, ema.shadow)
+            yield self.model
+        finally:
+            for name, module in originals.items():
+                setattr(self.model, name, module)
+
+    def write_preview(self) -> Path | None:
+        if not self.dist.is_main or self.run_dir is None:
+            return None
+        record = GenerationRecord(model_family=self.model.name, run_id=self.run_dir.name,
+                                  step=self.step, seed=PREVIEW_SEED,
+                                  params={"command": "train preview"})
+        path = self.run_dir / "samples" / f"step-{self.step:08d}.png"
+        with self.sampling_weights() as model:
+            if model.output_kind == "points":
+                points = model.sample(2000, seed=PREVIEW_SEED).numpy()
+                reference = self.dataset.x[:2000].float().cpu().numpy()
+                image = scatter_plot(points, reference)
+            else:
+                image = make_grid(model.sample(64, seed=PREVIEW_SEED), columns=8)
+        write_image(image, path, record)
+        plot_loss_curve(self.log.read(), self.run_dir / "loss_curve.png")
+        return path
+
+    def save(self) -> Path | None:
+        if not self.dist.is_main or self.run_dir is None:
+            # Every rank's RNG matters for exact resumes; gather them to rank 0.
+            self._gather_rng()
+            return None
+        rngs = self._gather_rng()
+        state = {
+            "step": self.step,
+            "batch_position": self.stream.position,
+            "optimizers": {name: opt.state_dict() for name, opt in self.optimizers.items()},
+            "rng": rngs if self.dist.enabled else rngs[0],
+            "model_extra": self.model.extra_training_state(),
+            "train_config": to_dict(self.config.train),
+        }
+        meta = model_meta(self.model, self.data_info(), self.step, self.run_dir.name)
+        return save_checkpoint(self.run_dir, self.step, self.model, self.ema, state, meta,
+                               self.config.train.keep_checkpoints)
+
+    def _gather_rng(self) -> list[dict]:
+        mine = rng_state()
+        if not self.dist.enabled:
+            return [mine]
+        gathered: list = [None] * self.dist.world
+        torch.distributed.all_gather_object(gathered, mine)
+        return gathered
+
+
+def train(config=None, resume: str | Path | None = None, **overrides) -> Path | None:
+    """Train a model and return its run folder.
+
+    ``config``: a RunConfig, a dict, or a JSON/YAML file. ``resume``: a run folder to continue
+    (its own config is used; ``steps`` is the run's new total). Keyword overrides take short
+    names (``steps=400``, ``model="dcgan"``, ``data="art"``) or dotted ones
+    (``**{"model.width": 32}``).
+    """
+    resume_from = None
+    if resume is not None:
+        run_dir = Path(resume)
+        resume_from = resolve_checkpoint(run_dir)
+        base = read_run_config(run_dir)
+        base["run_dir"] = str(run_dir)
+        config = build_run_config(base, overrides)
+    else:
+        config = build_run_config(config, overrides)
+    return Trainer(config, resume_from).run()
