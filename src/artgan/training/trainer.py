@@ -213,7 +213,8 @@ class Trainer:
     def run(self) -> Path | None:
         self._setup()
         try:
-            return self._loop()
+            run_dir = self._loop()
+            return run_dir if self.dist.is_main else None
         finally:
             self.log.close()
             distributed.shutdown()

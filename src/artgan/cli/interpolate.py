@@ -1,0 +1,69 @@
+"""``artgan interpolate``: a looping walk through latent space (slerp), as a GIF."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from ..errors import ArtganError
+from ..provenance import write_gif, write_image
+from ..provenance.record import record_for_model
+from ..sample import generate_from_latents, interpolation_latents, make_grid
+from .options import add_device
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser("interpolate", help="write a latent-space walk as a GIF")
+    p.add_argument("run", help="run folder or checkpoint folder")
+    p.add_argument("--steps", type=int, default=60, help="frames in the loop (default 60)")
+    p.add_argument("--keyframes", type=int, default=4, help="random latents visited (default 4)")
+    p.add_argument("--n", type=int, default=4, help="parallel walks shown side by side")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--truncation", type=float, default=0.0)
+    p.add_argument("--fps", type=float, default=15.0)
+    p.add_argument("--out", required=True, help="output .gif")
+    p.add_argument("--frames", metavar="DIR", help="also write each frame as a PNG in DIR")
+    add_device(p)
+    p.set_defaults(func=run)
+
+
+def interpolation_frames(model, steps: int, keyframes: int, n: int, seed: int,
+                         truncation: float) -> list:
+    """``steps`` frames, each a row of ``n`` images walking through ``keyframes`` latents."""
+    walks = [interpolation_latents(model, keyframes, steps, seed + i, truncation)
+             for i in range(n)]
+    z = torch.stack(walks, dim=1).reshape(steps * n, -1)  # (frames * n, z_dim)
+    images = generate_from_latents(model, z)
+    images = images.reshape(steps, n, *images.shape[1:])  # (frames, n, C, H, W)
+    frames = [make_grid(images[t], columns=n) for t in range(steps)]
+    scale = max(1, 256 // max(frames[0].shape[:2]))  # small images: enlarge for viewing
+    if scale > 1:
+        frames = [f.repeat(scale, axis=0).repeat(scale, axis=1) for f in frames]
+    return frames
+
+
+def run(args) -> int:
+    from ..training.checkpoint import load_model
+
+    if args.steps < 2 or args.keyframes < 2 or args.n < 1 or args.fps <= 0:
+        raise ArtganError("need --steps >= 2, --keyframes >= 2, --n >= 1 and --fps > 0")
+    out = Path(args.out)
+    if out.suffix.lower() != ".gif":
+        raise ArtganError(f"--out must be a .gif file, got {out.name}")
+    model = load_model(args.run, device=args.device)
+    if model.output_kind != "image":
+        raise ArtganError(f"interpolate needs an image model; {args.run} generates "
+                          f"{model.output_kind}")
+    frames = interpolation_frames(model, args.steps, args.keyframes, args.n, args.seed,
+                                  args.truncation)
+    record = record_for_model(model, seed=args.seed, command="interpolate", steps=args.steps,
+                              keyframes=args.keyframes, n=args.n, truncation=args.truncation)
+    write_gif(frames, out, record, duration_ms=int(1000 / args.fps))
+    print(f"wrote a {args.steps}-frame walk to {out}")
+    if args.frames:
+        folder = Path(args.frames)
+        for i, frame in enumerate(frames):
+            write_image(frame, folder / f"frame-{i:04d}.png", record.with_params(frame=i))
+        print(f"wrote {len(frames)} frames to {folder}/")
+    return 0

@@ -1,0 +1,34 @@
+"""Shared command-line plumbing: dotted config overrides (``--model.width 64``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..config import parse_value
+from ..errors import ConfigError
+
+
+def parse_dotted(extra: list[str]) -> dict[str, Any]:
+    """``["--model.width", "64", "--train.ema_decay=0"]`` -> {"model.width": 64, ...}.
+    A dotted flag with no value is ``true``."""
+    overrides: dict[str, Any] = {}
+    i = 0
+    while i < len(extra):
+        token = extra[i]
+        if not token.startswith("--") or "." not in token.split("=")[0]:
+            raise ConfigError(f"unrecognised argument {token!r} (options look like --model.width 64)")
+        key, eq, value = token[2:].partition("=")
+        key = key.replace("-", "_")
+        if not eq:
+            if i + 1 < len(extra) and not extra[i + 1].startswith("--"):
+                value = extra[i + 1]
+                i += 1
+            else:
+                value = "true"
+        overrides[key] = parse_value(value)
+        i += 1
+    return overrides
+
+
+def add_device(parser) -> None:
+    parser.add_argument("--device", default="cpu", help="cpu (default), cuda, cuda:N, mps or auto")

@@ -1,0 +1,64 @@
+"""``artgan train``: train a model from a folder, a built-in dataset or a config file."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from ..training.run import build_run_config
+from .options import parse_dotted
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser(
+        "train", help="train a model",
+        description="Train a model. Any config field can be set with a dotted option, e.g. "
+        "--model.width 64 --train.lr_d 4e-4 --model.objective.loss hinge.",
+        epilog="examples:\n  artgan train --model dcgan --data ./my_paintings --steps 20000\n"
+        "  artgan train --data art --steps 200 --run-dir runs/x\n"
+        "  artgan train --resume runs/x --steps 400",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--config", help="JSON or YAML run config to start from")
+    p.add_argument("--model", help="model family: dcgan, resnet, mlp (default: dcgan for images, "
+                   "mlp for 2-D points)")
+    p.add_argument("--data", help="a folder of images, a .npy/.csv point file, or a built-in "
+                   "dataset: art, digits, fashion-mnist, ring8, grid25 (default: art)")
+    p.add_argument("--steps", type=str, help="total generator steps of the run")
+    p.add_argument("--batch-size", type=str)
+    p.add_argument("--loss", help="bce, minimax, lsgan, wgan, wgan-gp, hinge")
+    p.add_argument("--image-size", type=str)
+    p.add_argument("--seed", type=str)
+    p.add_argument("--device", help="auto (default), cpu, cuda, cuda:N, mps")
+    p.add_argument("--run-dir", help="run folder (default runs/NNNNN-<model>-<data>)")
+    p.add_argument("--resume", metavar="RUN", help="continue a run where it stopped")
+    p.add_argument("--dry-run", action="store_true", help="print the resolved config and stop")
+    p.set_defaults(func=run, accepts_dotted=True)
+
+
+def run(args) -> int:
+    from ..training.trainer import train
+    from ..training.run import read_run_config
+
+    overrides = {
+        "model": args.model, "data": args.data, "steps": args.steps,
+        "batch_size": args.batch_size, "loss": args.loss, "image_size": args.image_size,
+        "seed": args.seed, "device": args.device,
+    }
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    overrides.update(parse_dotted(args.extra))
+    if args.run_dir:
+        overrides["run_dir"] = args.run_dir
+    if args.dry_run:
+        base = read_run_config(args.resume) if args.resume else args.config
+        print(json.dumps(build_run_config(base, overrides).to_dict(), indent=2))
+        return 0
+    if args.resume:
+        run_dir = train(resume=args.resume, **overrides)
+    else:
+        run_dir = train(args.config, **overrides)
+    if run_dir is not None:
+        print(f"run folder: {run_dir}")
+        print(f"  samples:  {run_dir}/samples/   loss curve: {run_dir}/loss_curve.png")
+        print(f"  next:     artgan sample {run_dir} --n 64 --out grid.png")
+    return 0

@@ -1,0 +1,32 @@
+import os
+
+import pytest
+import torch
+
+# Keep the suite fast and reproducible on small CPUs.
+torch.set_num_threads(min(2, os.cpu_count() or 1))
+
+# Tiny but complete configurations of every model family, used by the shared model checks and
+# the end-to-end tests. A new family must add itself here (a test checks that).
+TINY_MODELS = {
+    "dcgan": {"name": "dcgan", "image_size": 32, "channels": 1, "width": 8, "z_dim": 16},
+    "resnet": {"name": "resnet", "image_size": 32, "channels": 3, "width": 8, "z_dim": 16},
+    "mlp": {"name": "mlp", "data_shape": [2], "width": 32, "depth": 2, "z_dim": 8},
+}
+
+
+def tiny_run_config(family: str = "dcgan", steps: int = 4, run_dir: str = "", **train) -> dict:
+    model = dict(TINY_MODELS[family])
+    data = {"source": "ring8", "size": 512} if family == "mlp" else {"source": "digits"}
+    return {
+        "model": model,
+        "data": data,
+        "train": {"steps": steps, "batch_size": 8, "progress": False, "sample_every": 0,
+                  "checkpoint_every": 0, "log_every": 1, "tensorboard": False, **train},
+        "run_dir": run_dir,
+    }
+
+
+@pytest.fixture
+def tiny_config():
+    return tiny_run_config
