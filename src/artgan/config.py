@@ -221,7 +221,9 @@ class TrainConfig:
         if self.lr_g <= 0 or self.lr_d <= 0:
             raise ConfigError("learning rates must be positive")
         if self.lr_decay not in ("none", "linear", "cosine"):
-            raise ConfigError(f"train.lr_decay must be none, linear or cosine, got {self.lr_decay!r}")
+            raise ConfigError(
+                f"train.lr_decay must be none, linear or cosine, got {self.lr_decay!r}"
+            )
         if not 0.0 <= self.lr_decay_start < 1.0:
             raise ConfigError("train.lr_decay_start must be in [0, 1)")
         if not 0.0 <= self.ema_decay < 1.0:

@@ -16,7 +16,9 @@ def parse_dotted(extra: list[str]) -> dict[str, Any]:
     while i < len(extra):
         token = extra[i]
         if not token.startswith("--") or "." not in token.split("=")[0]:
-            raise ConfigError(f"unrecognised argument {token!r} (options look like --model.width 64)")
+            raise ConfigError(
+                f"unrecognised argument {token!r} (options look like --model.width 64)"
+            )
         key, eq, value = token[2:].partition("=")
         key = key.replace("-", "_")
         if not eq:

@@ -37,8 +37,8 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
-    from ..training.trainer import train
     from ..training.run import read_run_config
+    from ..training.trainer import train
 
     overrides = {
         "model": args.model, "data": args.data, "steps": args.steps,

@@ -14,8 +14,8 @@ label smoothing (Salimans et al. 2016) for the losses that have targets.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 import torch.nn.functional as F

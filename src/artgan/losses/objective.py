@@ -31,7 +31,9 @@ class ObjectiveConfig:
 
     def __post_init__(self) -> None:
         if self.loss not in LOSSES:
-            raise ConfigError(f"unknown loss {self.loss!r}; valid names: {', '.join(LOSSES.names())}")
+            raise ConfigError(
+                f"unknown loss {self.loss!r}; valid names: {', '.join(LOSSES.names())}"
+            )
         if not 0.0 <= self.label_smoothing < 0.5:
             raise ConfigError("objective.label_smoothing must be in [0, 0.5)")
         for name in ("gp_weight", "r1_gamma", "clip_value", "feature_matching", "n_critic"):

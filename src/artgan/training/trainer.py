@@ -24,8 +24,7 @@ from ..config import RunConfig, to_dict
 from ..data import BatchStream, load_dataset
 from ..errors import ConfigError, TrainingDivergedError
 from ..models import build_model
-from ..provenance import GenerationRecord, write_image
-from ..sample import make_grid, scatter_plot
+from ..provenance import GenerationRecord
 from . import distributed
 from .atomic import atomic_write_text
 from .checkpoint import (
@@ -41,9 +40,8 @@ from .checkpoint import (
 )
 from .ema import EMA
 from .logs import TrainingLog, plot_loss_curve
+from .preview import PREVIEW_SEED, write_preview
 from .run import RUN_CONFIG_FILE, build_run_config, new_run_dir, read_run_config
-
-PREVIEW_SEED = 1234
 
 
 def select_device(name: str, local_rank: int = 0) -> torch.device:
@@ -297,15 +295,8 @@ class Trainer:
         record = GenerationRecord(model_family=self.model.name, run_id=self.run_dir.name,
                                   step=self.step, seed=PREVIEW_SEED,
                                   params={"command": "train preview"})
-        path = self.run_dir / "samples" / f"step-{self.step:08d}.png"
         with self.sampling_weights() as model:
-            if model.output_kind == "points":
-                points = model.sample(2000, seed=PREVIEW_SEED).numpy()
-                reference = self.dataset.x[:2000].float().cpu().numpy()
-                image = scatter_plot(points, reference)
-            else:
-                image = make_grid(model.sample(64, seed=PREVIEW_SEED), columns=8)
-        write_image(image, path, record)
+            path = write_preview(model, self.dataset, self.run_dir / "samples", self.step, record)
         plot_loss_curve(self.log.read(), self.run_dir / "loss_curve.png")
         return path
 
