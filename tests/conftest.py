@@ -12,12 +12,19 @@ TINY_MODELS = {
     "dcgan": {"name": "dcgan", "image_size": 32, "channels": 1, "width": 8, "z_dim": 16},
     "resnet": {"name": "resnet", "image_size": 32, "channels": 3, "width": 8, "z_dim": 16},
     "mlp": {"name": "mlp", "data_shape": [2], "width": 32, "depth": 2, "z_dim": 8},
+    "vae": {"name": "vae", "image_size": 32, "channels": 1, "width": 4, "z_dim": 8},
+    "vaegan": {"name": "vaegan", "image_size": 32, "channels": 3, "width": 4, "z_dim": 8},
+    "charrnn": {"name": "charrnn", "vocabulary": list("\n abcdefg"), "width": 8, "layers": 2,
+                "seq_len": 12, "bptt": 5},
+    "wavegan": {"name": "wavegan", "width": 2, "z_dim": 8},
 }
 
 
 def tiny_run_config(family: str = "dcgan", steps: int = 4, run_dir: str = "", **train) -> dict:
     model = dict(TINY_MODELS[family])
-    data = {"source": "ring8", "size": 512} if family == "mlp" else {"source": "digits"}
+    model.pop("vocabulary", None)  # a text model takes its characters from the data
+    data = {"mlp": {"source": "ring8", "size": 512},
+            "charrnn": {"source": "sonnets"}}.get(family, {"source": "digits"})
     return {
         "model": model,
         "data": data,

@@ -20,8 +20,21 @@ def make(family: str, seed: int = 0):
 
 
 def fake_batch(model, n: int = 8) -> Batch:
+    if model.output_kind == "text":  # token windows (n, seq_len + 1)
+        c = model.config
+        return Batch(torch.randint(len(c.vocabulary), (n, c.seq_len + 1)))
     shape = model.sample(1, seed=0).shape[1:]
     return Batch(torch.rand(n, *shape) * 2 - 1)
+
+
+def draw(model, n: int, seed: int):
+    """``model.sample``; texts are drawn one character at a time, so tests keep them short."""
+    return model.sample(n, seed=seed, **({"length": 40} if model.output_kind == "text" else {}))
+
+
+def same(a, b) -> bool:
+    """Equal samples: tensors element for element, texts (lists of str) as lists."""
+    return torch.equal(a, b) if isinstance(a, torch.Tensor) else a == b
 
 
 def test_every_registered_family_has_a_tiny_config():
@@ -31,9 +44,16 @@ def test_every_registered_family_has_a_tiny_config():
 @pytest.mark.parametrize("family", FAMILIES)
 def test_sample_shape_and_range(family):
     model = make(family)
-    x = model.sample(5, seed=1)
+    x = draw(model, 5, seed=1)
     cfg = TINY_MODELS[family]
-    if "data_shape" in cfg:
+    if model.output_kind == "text":
+        assert len(x) == 5 and all(isinstance(t, str) and len(t) == 40 for t in x)
+        assert set("".join(x)) <= set(cfg["vocabulary"])
+        return
+    if model.output_kind == "audio":
+        assert x.shape == (5, 1, model.config.clip_length)
+        assert x.min() >= -1 and x.max() <= 1
+    elif "data_shape" in cfg:
         assert x.shape == (5, *cfg["data_shape"])
     else:
         assert x.shape == (5, cfg["channels"], cfg["image_size"], cfg["image_size"])
@@ -44,8 +64,8 @@ def test_sample_shape_and_range(family):
 @pytest.mark.parametrize("family", FAMILIES)
 def test_same_seed_same_samples(family):
     model = make(family)
-    assert torch.equal(model.sample(4, seed=3), model.sample(4, seed=3))
-    assert not torch.equal(model.sample(4, seed=3), model.sample(4, seed=4))
+    assert same(draw(model, 4, seed=3), draw(model, 4, seed=3))
+    assert not same(draw(model, 4, seed=3), draw(model, 4, seed=4))
 
 
 @pytest.mark.parametrize("family", FAMILIES)
@@ -73,7 +93,7 @@ def test_save_load_round_trip_gives_identical_outputs(family, tmp_path):
     save_checkpoint(tmp_path, 1, model, {}, {"step": 1}, meta, keep=1)
     loaded = load_model(tmp_path)
     assert type(loaded) is type(model)
-    assert torch.equal(model.sample(4, seed=9), loaded.sample(4, seed=9))
+    assert same(draw(model, 4, seed=9), draw(loaded, 4, seed=9))
 
 
 @pytest.mark.parametrize("family", FAMILIES)

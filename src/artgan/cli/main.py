@@ -14,7 +14,8 @@ import sys
 from ..errors import ArtganError
 from ..version import __version__
 
-COMMAND_MODULES = ["train", "sample", "interpolate", "demo", "info"]
+COMMAND_MODULES = ["train", "sample", "interpolate", "demo", "info", "verify", "keys",
+                   "reconstruct", "traverse"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -2,6 +2,18 @@
 
 Any architecture (MLP, DCGAN, ResNet) trains with any objective: this config is a section of
 each GAN family's config, and :class:`GANObjective` does the maths for both players.
+
+Two options change what the discriminator sees, so each family's D reads them when it is built:
+
+- ``pack`` (PacGAN, Lin et al. 2018, "PacGAN: The power of two samples in generative adversarial
+  networks"): D judges ``pack`` samples of one kind (all real or all fake) jointly, concatenated
+  along the feature/channel axis, which penalises a generator that drops modes. The reshape
+  happens here, before every call of D (adversarial loss, gradient penalty, R1, feature
+  matching); D's input width is ``pack`` times the data's.
+- ``minibatch_std`` (Karras et al. 2018, "Progressive Growing of GANs"): D appends the standard
+  deviation across groups of the batch as one more feature near its end, so it can see a lack
+  of variety. It is an objective option rather than a model field because, like packing, it is
+  a mode-collapse stabiliser composed onto any architecture (DESIGN convention 3).
 """
 
 from __future__ import annotations
@@ -28,6 +40,8 @@ class ObjectiveConfig:
     feature_matching: float = 0.0  # weight of the feature-matching term in the generator loss
     n_critic: int = 0  # discriminator steps per generator step (0 = 5 for wgan*, else 1)
     diffaugment: str = ""  # comma list of color, translation, cutout (DiffAugment, Zhao et al.)
+    pack: int = 1  # PacGAN: D judges this many samples jointly (the batch size must divide by it)
+    minibatch_std: bool = False  # D sees the batch's standard deviation (Karras et al. 2018)
 
     def __post_init__(self) -> None:
         if self.loss not in LOSSES:
@@ -39,6 +53,8 @@ class ObjectiveConfig:
         for name in ("gp_weight", "r1_gamma", "clip_value", "feature_matching", "n_critic"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"objective.{name} must be >= 0")
+        if self.pack < 1:
+            raise ConfigError(f"objective.pack must be at least 1, got {self.pack}")
         from ..training.augment import parse_policy
 
         parse_policy(self.diffaugment)
@@ -67,10 +83,26 @@ class GANObjective:
 
         self.augment = DiffAugment(config.diffaugment)
 
+    def pack(self, x: torch.Tensor, cond: dict) -> torch.Tensor:
+        """(B, F, ...) -> (B / pack, pack * F, ...): ``pack`` consecutive samples side by side
+        along the feature/channel axis (PacGAN), the layout D was built for."""
+        p = self.config.pack
+        if p == 1:
+            return x
+        if cond:
+            raise ConfigError("objective.pack > 1 does not work with a class-conditional "
+                              "discriminator; set --model.objective.pack 1")
+        if x.shape[0] % p:
+            raise ConfigError(
+                f"the batch of {x.shape[0]} (train.batch_size per process) must divide by "
+                f"model.objective.pack {p}; choose a batch size that is a multiple of {p}"
+            )
+        return x.reshape(x.shape[0] // p, p * x.shape[1], *x.shape[2:])  # (B/p, p*F, ...)
+
     def discriminator_losses(self, D, real: torch.Tensor, fake: torch.Tensor, **cond) -> dict:
         c = self.config
-        real = self.augment(real)
-        fake = self.augment(fake.detach())
+        real = self.pack(self.augment(real), cond)
+        fake = self.pack(self.augment(fake.detach()), cond)
         if c.r1_gamma > 0:
             real = real.detach().requires_grad_(True)
         real_scores = D(real, **cond)
@@ -92,12 +124,12 @@ class GANObjective:
 
     def generator_losses(self, D, fake: torch.Tensor, real: torch.Tensor | None = None, **cond):
         c = self.config
-        fake = self.augment(fake)
+        fake = self.pack(self.augment(fake), cond)
         if c.feature_matching > 0 and real is not None:
             fake_features = D.features(fake, **cond)
             scores = D.head(fake_features, **cond)
             with torch.no_grad():
-                real_features = D.features(self.augment(real), **cond)
+                real_features = D.features(self.pack(self.augment(real), cond), **cond)
             fm = feature_matching(real_features, fake_features)
             adv = generator_loss(c.loss, scores)
             return {"loss": adv + c.feature_matching * fm, "g_adv": adv.detach(), "fm": fm.detach()}

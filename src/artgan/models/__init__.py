@@ -1,7 +1,7 @@
 """Model families. Each file registers itself; they are imported here by hand (no scanning)."""
 
 from ..registry import MODELS
-from . import dcgan, mlp, resnet  # noqa: F401  (registration)
+from . import charrnn, dcgan, mlp, resnet, vae, vaegan, wavegan  # noqa: F401  (registration)
 from .base import Batch, DataSpec, GenerativeModel, Phase
 
 

@@ -29,6 +29,7 @@ class Phase:
     every: int = 1  # run on steps divisible by this
     repeat: int = 1  # run this many times per step, each on a fresh batch (n_critic)
     weight_decay: float = 0.0
+    clip_grad_norm: float = 0.0  # clip the phase's global gradient norm to this (0 = off)
 
 
 @dataclass

@@ -15,6 +15,7 @@ from torch import nn
 
 from ..errors import ConfigError
 from ..losses.objective import ObjectiveConfig
+from ..nn.layers import MinibatchStdDev
 from ..registry import MODELS
 from .base import DataSpec
 from .gan import GAN
@@ -70,11 +71,18 @@ class MLPGenerator(nn.Module):
 
 
 class MLPDiscriminator(nn.Module):
+    """Input: ``objective.pack`` flattened samples side by side (PacGAN). With
+    ``objective.minibatch_std`` the batch statistic enters before the last hidden layer, so a
+    nonlinearity still follows it (a linear read-out could only use it as a bias)."""
+
     def __init__(self, c: MLPGANConfig):
         super().__init__()
         layers: list[nn.Module] = []
-        width_in = math.prod(c.data_shape)
-        for _ in range(c.depth):
+        width_in = math.prod(c.data_shape) * c.objective.pack
+        for i in range(c.depth):
+            if c.objective.minibatch_std and i == c.depth - 1:
+                layers += [MinibatchStdDev()]
+                width_in += 1
             layers += [nn.Linear(width_in, c.width), nn.LeakyReLU(0.2, True)]
             if c.d_dropout:
                 layers += [nn.Dropout(c.d_dropout)]

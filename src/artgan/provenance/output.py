@@ -103,6 +103,19 @@ def write_text(text: str, path: str | Path, record: GenerationRecord) -> Path:
     return path
 
 
+def write_audio(samples, sample_rate: int, path: str | Path, record: GenerationRecord) -> Path:
+    """A sound in [-1, 1], (T,) or (channels, T), as 16-bit PCM WAV, with a JSON sidecar
+    holding the record."""
+    from ..audio import wav_bytes
+
+    path = Path(path)
+    if path.suffix.lower() != ".wav":
+        raise ArtganError(f"sounds are written as .wav, got {path.name}")
+    atomic_write_bytes(path, wav_bytes(samples, sample_rate))
+    write_sidecar(path, record)
+    return path
+
+
 def sidecar_path(path: Path) -> Path:
     return path.with_name(path.name + ".artgan.json")
 

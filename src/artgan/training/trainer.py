@@ -99,8 +99,9 @@ class Trainer:
             precision = "bf16" if self.device.type == "cuda" else "fp32"
         self.autocast_dtype = torch.bfloat16 if precision == "bf16" else None
 
-        image_size = getattr(c.model, "image_size", None)
-        self.dataset = load_dataset(c.data, image_size)
+        # The size of one item: image side, or a text window / audio clip length.
+        item_size = getattr(c.model, "image_size", None) or getattr(c.model, "item_length", None)
+        self.dataset = load_dataset(c.data, item_size)
         c.model.with_data(self.dataset.spec)
         if self.device.type != "cpu" and hasattr(self.dataset, "x"):
             self.dataset.to(self.device)
@@ -188,6 +189,8 @@ class Trainer:
             loss.backward()
             params = [p for group in optimizer.param_groups for p in group["params"]]
             distributed.average_gradients(params, self.dist)
+            if phase.clip_grad_norm > 0:
+                torch.nn.utils.clip_grad_norm_(params, phase.clip_grad_norm)
             optimizer.step()
             self.model.after_phase_step(phase.name)
             for key, value in losses.items():

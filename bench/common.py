@@ -1,0 +1,127 @@
+"""Shared helpers of the benchmark scripts: what machine and code a figure was measured on,
+how much of the CPU other processes took meanwhile, and where the markdown tables go.
+
+Timings on a shared machine are only as good as the machine was quiet; ``CpuShare`` measures
+that from /proc/stat (Linux) so every table can say how contested its figures were.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import resource
+import subprocess
+import time
+from pathlib import Path
+
+OUT_DIR = Path(__file__).parent / "out"
+REPO = Path(__file__).resolve().parent.parent
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def cpu_flags(wanted: tuple[str, ...] = ("avx512f", "avx512_bf16", "amx_bf16")) -> list[str]:
+    """Which of the instruction-set flags that matter for bf16 speed this CPU reports."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("flags"):
+                present = set(line.split(":", 1)[1].split())
+                return [flag for flag in wanted if flag in present]
+    except OSError:
+        pass
+    return []
+
+
+def git_commit() -> str:
+    """Short commit of the working tree, with ``-dirty`` when it has uncommitted changes."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=REPO,
+            text=True,
+            capture_output=True,
+            check=True,
+        ).stdout.strip()
+        status = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=REPO,
+            text=True,
+            capture_output=True,
+            check=True,
+        ).stdout
+        return commit + ("-dirty" if status.strip() else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def machine_lines() -> list[str]:
+    """Markdown bullet lines naming the machine, software, date and commit."""
+    import torch
+
+    flags = ", ".join(cpu_flags()) or "none of avx512f/avx512_bf16/amx_bf16"
+    return [
+        f"- machine: {cpu_model()}, {os.cpu_count()} logical CPUs ({flags}), "
+        f"{platform.system()} {platform.release()}",
+        f"- software: Python {platform.python_version()}, torch {torch.__version__} "
+        f"({torch.get_num_threads()} intra-op threads)",
+        f"- date: {dt.datetime.now(dt.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}, "
+        f"commit {git_commit()}",
+    ]
+
+
+def peak_rss_mib() -> float:
+    """Peak resident memory of this process so far (ru_maxrss is KiB on Linux, bytes on macOS)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if platform.system() == "Darwin" else peak / 1024
+
+
+def _busy_cpu_seconds() -> float | None:
+    """CPU seconds all processes of the machine have spent busy (user+nice+system+irq+steal)."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    except OSError:
+        return None
+    ticks = [int(v) for v in fields]
+    idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0)  # idle + iowait
+    return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def _own_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+class CpuShare:
+    """Share of the machine's CPU capacity that *other* processes used between ``start`` and
+    ``stop`` (0.0 = the benchmark had the machine to itself; None where /proc/stat is absent)."""
+
+    def start(self) -> CpuShare:
+        self._wall = time.perf_counter()
+        self._busy = _busy_cpu_seconds()
+        self._own = _own_cpu_seconds()
+        return self
+
+    def stop(self) -> float | None:
+        busy = _busy_cpu_seconds()
+        if busy is None or self._busy is None:
+            return None
+        wall = time.perf_counter() - self._wall
+        others = (busy - self._busy) - (_own_cpu_seconds() - self._own)
+        return max(0.0, others) / max(1e-9, wall * (os.cpu_count() or 1))
+
+
+def write_report(name: str, text: str) -> Path:
+    """Write ``text`` to bench/out/<name>.md (a git-ignored folder) and return the path."""
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    path = OUT_DIR / f"{name}.md"
+    path.write_text(text, encoding="utf-8")
+    return path

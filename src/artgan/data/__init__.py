@@ -1,0 +1,57 @@
+"""Data sources: built-in datasets by name, image folders, 2-D point files, text files and
+folders of sound files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..audio import AUDIO_SUFFIXES
+from ..config import DataConfig
+from ..errors import DataError
+from ..registry import DATASETS
+from . import art, digits, fashion_mnist, points, spoken_digits, text  # noqa: F401  (registration)
+from .audio import is_audio_folder, load_audio_folder
+from .dataset import BatchStream, DataReport, InMemoryDataset
+from .folder import IMAGE_SUFFIXES
+from .points import POINT_SUFFIXES, load_point_file
+from .text import load_text_file
+
+POINT_DATASETS = ("ring8", "grid25")
+
+
+def is_point_source(source: str) -> bool:
+    """True when ``source`` names 2-D point data (so the default model is the MLP GAN)."""
+    return source in POINT_DATASETS or Path(source).suffix.lower() in POINT_SUFFIXES
+
+
+def load_dataset(config: DataConfig, image_size: int | None = None):
+    """Load ``config.source``: a built-in name, an image folder, a .npy/.csv point file, a text
+    file, or a folder of sound files. ``image_size`` is the size of one item: the image side,
+    or the text window / audio clip length of the model being trained."""
+    if config.source in DATASETS:
+        return DATASETS.get(config.source)(config, image_size)
+    path = Path(config.source).expanduser()
+    if not path.exists():
+        raise DataError(
+            f"no built-in dataset or path named {config.source!r}; "
+            f"built-in datasets: {', '.join(DATASETS.names())}"
+        )
+    if path.is_file() and path.suffix.lower() in POINT_SUFFIXES:
+        return load_point_file(path, config)
+    if path.is_file() and path.suffix.lower() in (*IMAGE_SUFFIXES, *AUDIO_SUFFIXES):
+        raise DataError(f"{path} is a single file; put the images or sounds to train on in a "
+                        "folder and pass the folder")
+    if path.is_file():
+        return load_text_file(path, config, image_size)
+    if path.is_dir() and is_audio_folder(path):
+        return load_audio_folder(path, config, image_size)
+    if path.is_dir():
+        from .folder import load_image_folder
+
+        return load_image_folder(path, config, image_size)
+    raise DataError(
+        f"{path} is neither a folder of images or sounds, a text file nor a .npy/.csv point file"
+    )
+
+
+__all__ = ["BatchStream", "DataReport", "InMemoryDataset", "is_point_source", "load_dataset"]

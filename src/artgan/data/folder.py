@@ -1,0 +1,196 @@
+"""Image folders: recursive, any common format and colour mode, decoded once into memory.
+
+Each image is converted to RGB (or grey), its shorter side resized and the centre cropped square
+(Pillow, Lanczos). First-level subfolders become class labels (sorted names) when every image
+sits in one of at least two such subfolders. A file that fails to decode is skipped, counted and
+named (the first few) in the data report and one warning; the rest trains. A folder whose decoded
+tensor would pass ``data.in_memory_limit_mb`` is decoded batch by batch instead (streaming.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, ImageOps
+
+from ..config import DataConfig
+from ..errors import DataError
+from .dataset import DataReport, InMemoryDataset
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff")
+DEFAULT_IMAGE_SIZE = 64
+RANDOM_CROP_MARGIN = 1.125  # stored this much larger than the crop when cropping at random
+SHOWN_SKIPPED = 5
+DECODE_THREADS = min(4, os.cpu_count() or 1)  # Pillow decodes and resizes without the GIL
+
+
+def find_images(root: Path) -> list[Path]:
+    """Image files under ``root`` (any depth, case-insensitive suffix), hidden ones left out."""
+    return sorted(
+        p
+        for p in root.rglob("*")
+        if p.suffix.lower() in IMAGE_SUFFIXES
+        and p.is_file()
+        and not any(part.startswith(".") for part in p.relative_to(root).parts)
+    )
+
+
+def class_layout(root: Path, files: list[Path]) -> list[str]:
+    """Class names when every image is inside one of >= 2 first-level subfolders, else []."""
+    tops = {
+        f.relative_to(root).parts[0] if len(f.relative_to(root).parts) > 1 else None for f in files
+    }
+    if None in tops or len(tops) < 2:
+        return []
+    return sorted(tops)
+
+
+def path_hashes(relative: str) -> tuple[float, float]:
+    """Two stable uniform numbers in [0, 1) from a relative path: one decides the held-out
+    split, the other the order in which ``data.limit`` keeps files. A path hash (not a seeded
+    shuffle) keeps a file on the same side when others are added or removed."""
+    digest = hashlib.sha256(relative.encode("utf-8")).digest()
+    return (int.from_bytes(digest[:8], "big") / 2**64, int.from_bytes(digest[8:16], "big") / 2**64)
+
+
+def select_files(root: Path, files: list[Path], config: DataConfig) -> list[Path]:
+    """The files of ``config.split``, at most ``config.limit`` of them, in path order."""
+    if config.split == "test" and config.held_out_fraction <= 0:
+        raise DataError(
+            f"data.split=test on the folder {root} needs data.held_out_fraction > 0 "
+            "(the share of files held out of training, e.g. 0.1)"
+        )
+    hashes = {f: path_hashes(f.relative_to(root).as_posix()) for f in files}
+    want_held_out = config.split == "test"
+    chosen = [f for f in files if (hashes[f][0] < config.held_out_fraction) == want_held_out]
+    if config.limit and len(chosen) > config.limit:
+        # A hash-ordered subset, not the first names: class folders stay mixed.
+        chosen = sorted(sorted(chosen, key=lambda f: hashes[f][1])[: config.limit])
+    if not chosen:
+        raise DataError(
+            f"the {config.split} part of {root} is empty "
+            f"(data.held_out_fraction={config.held_out_fraction}, {len(files)} images)"
+        )
+    return chosen
+
+
+def _to_8bit_grey(image: Image.Image) -> Image.Image:
+    """16-bit and 32-bit integer or float images -> 8-bit L, keeping the full range visible."""
+    array = np.asarray(image, dtype=np.float64)
+    if image.mode.startswith("I;16"):
+        top = 65535.0
+    elif image.mode == "F" and array.max(initial=0.0) <= 1.0:
+        top = 1.0  # float images in [0, 1]
+    else:  # mode I: often a 16-bit PNG/TIFF widened by Pillow
+        top = 65535.0 if array.max(initial=0.0) > 255 else 255.0
+    return Image.fromarray(np.clip(np.round(array * (255.0 / top)), 0, 255).astype(np.uint8))
+
+
+def to_mode(image: Image.Image, color: str) -> Image.Image:
+    """Any Pillow mode -> RGB or L. Transparency is composited on white."""
+    if image.mode in ("I", "F") or image.mode.startswith("I;16"):
+        image = _to_8bit_grey(image)
+    if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+        rgba = image.convert("RGBA")
+        image = Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba)
+    return image.convert("L" if color == "grey" else "RGB")
+
+
+def decode(path: Path, size: int, color: str) -> np.ndarray:
+    """The first frame of ``path``, upright (EXIF), converted, its shorter side resized to
+    ``size`` and centre-cropped: (size, size, C) uint8."""
+    with Image.open(path) as image:
+        image.draft(None, (2 * size, 2 * size))  # JPEG: decode at a reduced scale, >= 2x size
+        image.seek(0)
+        image = to_mode(ImageOps.exif_transpose(image), color)
+        width, height = image.size
+        side = min(width, height)
+        box = ((width - side) / 2, (height - side) / 2, (width + side) / 2, (height + side) / 2)
+        image = image.resize((size, size), Image.Resampling.LANCZOS, box=box, reducing_gap=3.0)
+        array = np.array(image, dtype=np.uint8)  # a writable copy
+    return array[:, :, None] if array.ndim == 2 else array  # (H, W, C)
+
+
+def try_decode(path: Path, size: int, color: str) -> tuple[np.ndarray | None, str]:
+    """``decode``, or (None, reason) for a file that is not a readable image."""
+    try:
+        return decode(path, size, color), ""
+    except Exception as error:  # noqa: BLE001  Pillow's plugins raise many types on bad files
+        return None, str(error).split("\n")[0] or type(error).__name__
+
+
+def skipped_examples(root: Path, bad: list[tuple[Path, str]]) -> list[str]:
+    return [f"{p.relative_to(root)} ({reason})" for p, reason in bad[:SHOWN_SKIPPED]]
+
+
+def skipped_message(root: Path, bad: list[tuple[Path, str]]) -> str:
+    more = f" and {len(bad) - SHOWN_SKIPPED} more" if len(bad) > SHOWN_SKIPPED else ""
+    return (
+        f"skipped {len(bad)} unreadable file(s) in {root}: "
+        f"{'; '.join(skipped_examples(root, bad))}{more}"
+    )
+
+
+def load_image_folder(root: Path, config: DataConfig, image_size: int | None):
+    """An InMemoryDataset of the folder, or a StreamingImageFolder when it is too large."""
+    root = Path(root).expanduser()
+    if not root.is_dir():
+        raise DataError(f"image folder not found: {root}")
+    files = find_images(root)
+    if not files:
+        raise DataError(f"no images ({' '.join(IMAGE_SUFFIXES)}) in {root} or its subfolders")
+    classes = class_layout(root, files)  # from all files, so every split has the same labels
+    files = select_files(root, files, config)
+    labels = None
+    if classes:
+        index = {name: k for k, name in enumerate(classes)}
+        labels = [index[f.relative_to(root).parts[0]] for f in files]
+
+    size = image_size or DEFAULT_IMAGE_SIZE
+    stored = round(size * RANDOM_CROP_MARGIN) if config.crop == "random" else size
+    crop_size = size if config.crop == "random" else 0
+    color = "grey" if config.color == "grey" else "rgb"
+    channels = 1 if color == "grey" else 3
+    read = partial(try_decode, size=stored, color=color)
+    if len(files) * channels * stored * stored > config.in_memory_limit_mb * 2**20:
+        from .streaming import StreamingImageFolder
+
+        return StreamingImageFolder(
+            root, files, labels, classes, read, (channels, stored), crop_size or stored, config
+        )
+
+    x = torch.empty((len(files), channels, stored, stored), dtype=torch.uint8)  # (N, C, H, W)
+    failures: dict[int, str] = {}
+
+    def read_into(i: int) -> None:
+        array, reason = read(files[i])
+        if array is None:
+            failures[i] = reason
+        else:
+            x[i] = torch.from_numpy(array).permute(2, 0, 1)  # (H, W, C) -> (C, H, W)
+
+    with ThreadPoolExecutor(max_workers=DECODE_THREADS) as pool:
+        list(pool.map(read_into, range(len(files))))
+
+    report = DataReport(name=root.name or str(root))
+    bad = [(files[i], failures[i]) for i in sorted(failures)]
+    if len(bad) == len(files):
+        raise DataError(
+            f"no readable image in {root}: all {len(files)} files failed to decode, "
+            f"e.g. {'; '.join(skipped_examples(root, bad))}"
+        )
+    y = torch.tensor(labels, dtype=torch.long) if labels is not None else None
+    if bad:
+        keep = torch.tensor([i for i in range(len(files)) if i not in failures])
+        x, y = x[keep], (y[keep] if y is not None else None)
+        report.skipped, report.skipped_examples = len(bad), skipped_examples(root, bad)
+        warnings.warn(skipped_message(root, bad), stacklevel=2)
+    report.count = len(x)
+    return InMemoryDataset(x, y, classes, report, flip=config.flip, crop_size=crop_size)

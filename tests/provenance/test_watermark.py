@@ -1,0 +1,147 @@
+"""The invisible watermark: exact round trip, robustness, no false positives, quality, errors."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from artgan.errors import ArtganError
+from artgan.provenance import watermark
+from artgan.provenance.watermark_code import conv_encode, crc16, viterbi_decode
+
+skdata = pytest.importorskip("skimage.data")
+
+PAYLOAD = 0xA5C3_0F1E
+
+
+@pytest.fixture(scope="module")
+def photo() -> np.ndarray:
+    return skdata.astronaut()  # (512, 512, 3)
+
+
+@pytest.fixture(scope="module")
+def marked(photo) -> np.ndarray:
+    return watermark.embed(photo, PAYLOAD)
+
+
+def _psnr(a: np.ndarray, b: np.ndarray) -> float:
+    return 10 * np.log10(255.0**2 / np.mean((a.astype(float) - b) ** 2))
+
+
+def test_round_trip_finds_the_exact_payload(photo, marked):
+    assert marked.shape == photo.shape and marked.dtype == np.uint8
+    result = watermark.detect(marked)
+    assert result.found
+    assert result.payload == PAYLOAD
+    assert result.bits == format(PAYLOAD, "032b")
+    assert result.confidence > 0.5
+    assert result.bit_errors_corrected is not None
+
+
+def test_grey_images_and_bytes_payloads():
+    grey = skdata.camera()[::2, ::2]  # (256, 256)
+    payload = b"run-2024-06-01/manifest"
+    marked = watermark.embed(grey, payload)
+    assert marked.shape == grey.shape
+    result = watermark.detect(marked)
+    assert result.found and result.payload == watermark.payload_for_record(payload)
+
+
+def test_quality_psnr_above_40db(photo, marked):
+    assert _psnr(marked, photo) >= 40.0
+
+
+def test_survives_jpeg_50(marked):
+    buffer = io.BytesIO()
+    Image.fromarray(marked).save(buffer, format="JPEG", quality=50)
+    jpeg = np.asarray(Image.open(buffer).convert("RGB"))
+    assert watermark.detect(jpeg).payload == PAYLOAD
+
+
+def test_survives_half_size_resize(marked):
+    half = np.asarray(Image.fromarray(marked).resize((256, 256), Image.Resampling.BICUBIC))
+    result = watermark.detect(half)
+    assert result.found and result.payload == PAYLOAD
+
+
+def test_survives_off_centre_crop(marked):
+    result = watermark.detect(marked[37:437, 101:480])
+    assert result.found and result.payload == PAYLOAD
+
+
+def _clean_images() -> list[np.ndarray]:
+    rng = np.random.default_rng(0)
+    photos = [
+        skdata.astronaut(),
+        skdata.coffee(),
+        skdata.chelsea(),
+        skdata.rocket(),
+        skdata.camera(),
+        skdata.brick(),
+        skdata.grass(),
+        skdata.gravel(),
+        skdata.coins(),
+    ]
+    images = []
+    for i in range(38):
+        photo = photos[i % len(photos)]
+        side = int(rng.integers(128, 257))
+        top = int(rng.integers(0, photo.shape[0] - side + 1))
+        left = int(rng.integers(0, photo.shape[1] - side + 1))
+        images.append(photo[top : top + side, left : left + side])
+    for i in range(4):
+        images.append(rng.integers(0, 256, (160 + 16 * i, 160, 3), dtype=np.uint8))  # noise
+        images.append(np.full((144, 200 + 8 * i, 3), rng.integers(0, 256, 3), dtype=np.uint8))
+        ramp = np.linspace(0, 255, 192)
+        images.append(np.add.outer(ramp, ramp * i / 4).clip(0, 255).astype(np.uint8))
+    return images
+
+
+def test_no_false_positives_on_clean_images():
+    images = _clean_images()
+    assert len(images) == 50
+    found = [watermark.detect(image).found for image in images]
+    assert not any(found)
+
+
+def test_too_small_images_are_refused():
+    small = np.zeros((watermark.MIN_SIZE - 1, 400, 3), dtype=np.uint8)
+    with pytest.raises(watermark.WatermarkSizeError) as error:
+        watermark.embed(small, 1)
+    assert isinstance(error.value, ArtganError) and isinstance(error.value, ValueError)
+    assert "128" in str(error.value)
+
+
+def test_bad_inputs_raise_clear_errors():
+    with pytest.raises(ArtganError):
+        watermark.embed(np.zeros((200, 200, 3), dtype=np.float32), 1)
+    with pytest.raises(ValueError):
+        watermark.embed(np.zeros((200, 200, 3), dtype=np.uint8), 1 << 40)
+
+
+def test_payload_for_record_is_a_stable_32_bit_id():
+    record = {"run_id": "abc", "step": 10}
+    first = watermark.payload_for_record(record)
+    assert first == watermark.payload_for_record({"step": 10, "run_id": "abc"})
+    assert 0 <= first < 2**32 and watermark.PAYLOAD_BITS >= 32
+    assert first != watermark.payload_for_record({"run_id": "abd", "step": 10})
+
+
+def test_crc16_known_answer():
+    # CRC-16/CCITT-FALSE check value of "123456789".
+    assert crc16(int.from_bytes(b"123456789", "big"), 72) == 0x29B1
+
+
+def test_viterbi_corrects_errors_and_soft_noise():
+    rng = np.random.default_rng(3)
+    bits = rng.integers(0, 2, 48).astype(np.uint8)
+    coded = conv_encode(bits)
+    assert coded.size == 3 * (48 + 6)
+    soft = 1.0 - 2.0 * coded
+    soft[rng.choice(soft.size, 12, replace=False)] *= -1  # 12 hard errors, spread out
+    assert np.array_equal(viterbi_decode(soft, 48), bits)
+    noisy = (1.0 - 2.0 * coded) + rng.normal(0, 0.8, coded.size)
+    assert np.array_equal(viterbi_decode(noisy, 48), bits)
