@@ -17,14 +17,16 @@ import torch
 from ..errors import DataError
 
 
-def _as_rows(features, dim: int | None, device: torch.device) -> torch.Tensor:
+def _as_rows(
+    features, dim: int | None, device: torch.device, dtype: torch.dtype = torch.float64
+) -> torch.Tensor:
     t = features if isinstance(features, torch.Tensor) else torch.from_numpy(np.asarray(features))
     if t.ndim != 2 or (dim is not None and t.shape[1] != dim):
         want = f"(N, {dim})" if dim is not None else "(N, D)"
         raise DataError(f"features must have shape {want}, got {tuple(t.shape)}")
     if not torch.isfinite(t).all():
         raise DataError("features contain NaN or infinite values; check the images they came from")
-    return t.detach().to(device=device, dtype=torch.float64)
+    return t.detach().to(device=device, dtype=dtype)
 
 
 class GaussianStats:
@@ -142,9 +144,8 @@ class FeatureBank:
         self._rng = np.random.default_rng(seed)
 
     def update(self, features) -> FeatureBank:
-        x = _as_rows(
-            features, None if self._rows is None else self._rows.shape[1], torch.device("cpu")
-        ).float()
+        dim = None if self._rows is None else self._rows.shape[1]
+        x = _as_rows(features, dim, torch.device("cpu"), torch.float32)
         if self._rows is None:
             self._rows = torch.empty(self.capacity, x.shape[1], dtype=torch.float32)
         fill = min(len(x), max(0, self.capacity - self.seen))

@@ -12,7 +12,6 @@ import os
 import tempfile
 from pathlib import Path
 
-import numpy as np
 import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
@@ -30,9 +29,9 @@ def content_key(images: torch.Tensor, extractor: FeatureExtractor) -> str:
     digest = hashlib.sha256()
     header = f"{CACHE_FORMAT}|{extractor.name}|{extractor.version}|{images.dtype}|"
     digest.update((header + ",".join(map(str, images.shape)) + "|").encode())
-    # Hash the bytes without copying them (the tensor may be hundreds of MB).
-    array = np.ascontiguousarray(images.detach().cpu().numpy())
-    digest.update(memoryview(array).cast("B"))
+    # The raw bytes of any dtype, hashed without a further copy (the tensor may be large).
+    raw = images.detach().cpu().contiguous().reshape(-1).view(torch.uint8)
+    digest.update(memoryview(raw.numpy()))
     return digest.hexdigest()
 
 
