@@ -1,7 +1,10 @@
 import os
 
-import pytest
-import torch
+# Before torch loads: OpenMP threads that spin-wait make small ops ~50x slower on a busy 2-core box.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import pytest  # noqa: E402
+import torch  # noqa: E402
 
 # Keep the suite fast and reproducible on small CPUs.
 torch.set_num_threads(min(2, os.cpu_count() or 1))
