@@ -17,8 +17,14 @@ TINY_MODELS = {
     "mlp": {"name": "mlp", "data_shape": [2], "width": 32, "depth": 2, "z_dim": 8},
     "vae": {"name": "vae", "image_size": 32, "channels": 1, "width": 4, "z_dim": 8},
     "vaegan": {"name": "vaegan", "image_size": 32, "channels": 3, "width": 4, "z_dim": 8},
-    "charrnn": {"name": "charrnn", "vocabulary": list("\n abcdefg"), "width": 8, "layers": 2,
-                "seq_len": 12, "bptt": 5},
+    "charrnn": {
+        "name": "charrnn",
+        "vocabulary": list("\n abcdefg"),
+        "width": 8,
+        "layers": 2,
+        "seq_len": 12,
+        "bptt": 5,
+    },
     "wavegan": {"name": "wavegan", "width": 2, "z_dim": 8},
 }
 
@@ -26,13 +32,22 @@ TINY_MODELS = {
 def tiny_run_config(family: str = "dcgan", steps: int = 4, run_dir: str = "", **train) -> dict:
     model = dict(TINY_MODELS[family])
     model.pop("vocabulary", None)  # a text model takes its characters from the data
-    data = {"mlp": {"source": "ring8", "size": 512},
-            "charrnn": {"source": "sonnets"}}.get(family, {"source": "digits"})
+    data = {"mlp": {"source": "ring8", "size": 512}, "charrnn": {"source": "sonnets"}}.get(
+        family, {"source": "digits"}
+    )
     return {
         "model": model,
         "data": data,
-        "train": {"steps": steps, "batch_size": 8, "progress": False, "sample_every": 0,
-                  "checkpoint_every": 0, "log_every": 1, "tensorboard": False, **train},
+        "train": {
+            "steps": steps,
+            "batch_size": 8,
+            "progress": False,
+            "sample_every": 0,
+            "checkpoint_every": 0,
+            "log_every": 1,
+            "tensorboard": False,
+            **train,
+        },
         "run_dir": run_dir,
     }
 

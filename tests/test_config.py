@@ -6,8 +6,9 @@ from artgan.training.run import build_run_config
 
 
 def test_dotted_overrides_reach_nested_sections():
-    config = build_run_config(None, {"model.width": 32, "model.objective.loss": "hinge",
-                                     "steps": "120"})
+    config = build_run_config(
+        None, {"model.width": 32, "model.objective.loss": "hinge", "steps": "120"}
+    )
     assert config.model.name == "dcgan"
     assert config.model.width == 32
     assert config.model.objective.loss == "hinge"

@@ -1,9 +1,9 @@
 """artgan: make art with generative models.
 
-    import artgan
-    run_dir = artgan.train(config)          # a RunConfig, a dict, or a config file path
-    model = artgan.load("runs/00001-dcgan-art")
-    images = model.sample(16, seed=7)        # (16, C, H, W) in [-1, 1]
+import artgan
+run_dir = artgan.train(config)          # a RunConfig, a dict, or a config file path
+model = artgan.load("runs/00001-dcgan-art")
+images = model.sample(16, seed=7)        # (16, C, H, W) in [-1, 1]
 """
 
 from .errors import ArtganError

@@ -52,8 +52,9 @@ def interpolation_latents(
     for i in range(frames):
         pos = i * keyframes / frames
         k = int(pos)
-        out.append(slerp(keys[k : k + 1], keys[(k + 1) % keyframes : (k + 1) % keyframes + 1],
-                         pos - k))
+        out.append(
+            slerp(keys[k : k + 1], keys[(k + 1) % keyframes : (k + 1) % keyframes + 1], pos - k)
+        )
     return torch.cat(out)
 
 
@@ -66,8 +67,9 @@ def generate_from_latents(model, z: torch.Tensor, batch_size: int = 128) -> torc
     return torch.cat(out)
 
 
-def scatter_plot(points: np.ndarray, reference: np.ndarray | None = None,
-                 size: int = 512) -> np.ndarray:
+def scatter_plot(
+    points: np.ndarray, reference: np.ndarray | None = None, size: int = 512
+) -> np.ndarray:
     """A uint8 RGB scatter plot of 2-D samples (over real data in grey, when given)."""
     import matplotlib
 

@@ -11,16 +11,33 @@ from PIL import Image
 from artgan.cli.main import main
 from artgan.provenance.output import read_record
 
-TINY = ["--model", "dcgan", "--data", "digits", "--model.image_size", "32", "--model.width", "8",
-        "--model.z_dim", "16", "--batch-size", "8", "--train.progress", "false",
-        "--train.tensorboard", "false"]
+TINY = [
+    "--model",
+    "dcgan",
+    "--data",
+    "digits",
+    "--model.image_size",
+    "32",
+    "--model.width",
+    "8",
+    "--model.z_dim",
+    "16",
+    "--batch-size",
+    "8",
+    "--train.progress",
+    "false",
+    "--train.tensorboard",
+    "false",
+]
 
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
     path = tmp_path_factory.mktemp("cli") / "run"
-    assert main(["train", *TINY, "--steps", "6", "--train.sample_every", "3",
-                 "--run-dir", str(path)]) == 0
+    assert (
+        main(["train", *TINY, "--steps", "6", "--train.sample_every", "3", "--run-dir", str(path)])
+        == 0
+    )
     return path
 
 
@@ -28,7 +45,9 @@ def test_train_writes_a_complete_run(run_dir):
     assert (run_dir / "config.json").is_file()
     assert (run_dir / "loss_curve.png").is_file()
     assert sorted(p.name for p in (run_dir / "samples").iterdir()) == [
-        "step-00000003.png", "step-00000006.png"]
+        "step-00000003.png",
+        "step-00000006.png",
+    ]
     assert (run_dir / "checkpoints" / "LATEST").read_text().strip() == "step-00000006"
 
 
@@ -66,8 +85,23 @@ def test_sample_to_a_folder_writes_one_file_per_image(run_dir, tmp_path):
 
 def test_interpolate_writes_a_gif(run_dir, tmp_path):
     out = tmp_path / "walk.gif"
-    assert main(["interpolate", str(run_dir), "--steps", "6", "--n", "2", "--out", str(out),
-                 "--frames", str(tmp_path / "frames")]) == 0
+    assert (
+        main(
+            [
+                "interpolate",
+                str(run_dir),
+                "--steps",
+                "6",
+                "--n",
+                "2",
+                "--out",
+                str(out),
+                "--frames",
+                str(tmp_path / "frames"),
+            ]
+        )
+        == 0
+    )
     gif = Image.open(out)
     assert gif.n_frames == 6
     assert len(list((tmp_path / "frames").glob("*.png"))) == 6
@@ -91,8 +125,26 @@ def test_dry_run_prints_the_resolved_config(capsys):
 
 def test_points_model_writes_points_and_a_scatter_plot(tmp_path):
     run = tmp_path / "g"
-    assert main(["train", "--data", "grid25", "--data.size", "500", "--steps", "3",
-                 "--batch-size", "16", "--run-dir", str(run), "--train.progress", "false"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--data",
+                "grid25",
+                "--data.size",
+                "500",
+                "--steps",
+                "3",
+                "--batch-size",
+                "16",
+                "--run-dir",
+                str(run),
+                "--train.progress",
+                "false",
+            ]
+        )
+        == 0
+    )
     out = tmp_path / "points.npy"
     assert main(["sample", str(run), "--n", "50", "--out", str(out)]) == 0
     assert np.load(out).shape == (50, 2)
@@ -100,16 +152,19 @@ def test_points_model_writes_points_and_a_scatter_plot(tmp_path):
     assert read_record(out)["model_family"] == "mlp"
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["train", "--model", "nope"], "unknown model 'nope'; valid names: "),
-    (["train", "--data", "/no/such/folder"], "no built-in dataset or path named"),
-    (["train", "--steps", "many"], "train.steps must be a number"),
-    (["train", "--image-size", "48"], "dcgan supports image sizes 32, 64, 128"),
-    (["train", "--loss", "magic"], "unknown loss 'magic'"),
-    (["train", "--stepz", "3"], "unrecognised argument '--stepz'"),
-    (["sample", "/no/such/run", "--out", "x.png"], "no run or checkpoint at"),
-    (["info", "/no/such/run"], "no run folder at"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["train", "--model", "nope"], "unknown model 'nope'; valid names: "),
+        (["train", "--data", "/no/such/folder"], "no built-in dataset or path named"),
+        (["train", "--steps", "many"], "train.steps must be a number"),
+        (["train", "--image-size", "48"], "dcgan supports image sizes 32, 64, 128"),
+        (["train", "--loss", "magic"], "unknown loss 'magic'"),
+        (["train", "--stepz", "3"], "unrecognised argument '--stepz'"),
+        (["sample", "/no/such/run", "--out", "x.png"], "no run or checkpoint at"),
+        (["info", "/no/such/run"], "no run folder at"),
+    ],
+)
 def test_user_errors_are_one_line_and_exit_2(argv, message, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err

@@ -12,8 +12,22 @@ from artgan.models.dcgan import DCGAN, DCGANConfig
 from artgan.provenance.output import read_record
 from artgan.training.checkpoint import model_meta, save_checkpoint
 
-TINY = ["--data", "digits", "--model.width", "4", "--model.z_dim", "8", "--batch-size", "8",
-        "--train.progress", "false", "--train.tensorboard", "false", "--steps", "3"]
+TINY = [
+    "--data",
+    "digits",
+    "--model.width",
+    "4",
+    "--model.z_dim",
+    "8",
+    "--batch-size",
+    "8",
+    "--train.progress",
+    "false",
+    "--train.tensorboard",
+    "false",
+    "--steps",
+    "3",
+]
 TILE = 32 + 2  # a 32 px image and the grid's 2 px padding
 
 
@@ -34,8 +48,23 @@ def test_vae_run_samples_deterministically(vae_run, tmp_path):
 
 def test_reconstruct_writes_originals_over_reconstructions(vae_run, tmp_path, capsys):
     out = tmp_path / "recon.png"
-    assert main(["reconstruct", str(vae_run), "--n", "6", "--columns", "4", "--seed", "1",
-                 "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "reconstruct",
+                str(vae_run),
+                "--n",
+                "6",
+                "--columns",
+                "4",
+                "--seed",
+                "1",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     assert "digits (test)" in capsys.readouterr().out
     sheet = np.asarray(Image.open(out))
     assert sheet.shape[:2] == (4 * TILE + 2, 4 * TILE + 2)  # two pairs of rows, 4 columns
@@ -58,6 +87,11 @@ def test_traverse_writes_a_row_per_dimension(vae_run, tmp_path):
     assert sheet.shape[:2] == (3 * TILE + 2, 5 * TILE + 2)
     record = read_record(out)
     assert record["params"]["dims"] == [0, 1, 2] and record["params"]["range"] == 3.0
+    # Rows differ along the sweep (the decoder reads the latent), columns from -3 to 3.
+    assert not np.array_equal(sheet[2:34, 2:34], sheet[2:34, 4 * TILE + 2 : 4 * TILE + 34])
+    default = tmp_path / "default.png"
+    assert main(["traverse", str(vae_run), "--base", "random", "--out", str(default)]) == 0
+    assert np.asarray(Image.open(default)).shape[:2] == (8 * TILE + 2, 7 * TILE + 2)
 
 
 def test_interpolate_works_unchanged_on_a_vae(vae_run, tmp_path):
@@ -75,12 +109,15 @@ def test_traversal_latents_sweep_one_dimension_per_row():
         parse_dims("6..8", 8)
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["traverse", "RUN", "--dim", "x", "--out", "t.png"], "use a range like 0..7"),
-    (["traverse", "RUN", "--dim", "9", "--out", "t.png"], "latent dimensions 0..7"),
-    (["reconstruct", "RUN", "--n", "999", "--out", "r.png"], "more than the 360 images"),
-    (["reconstruct", "RUN", "--data", "/no/such", "--out", "r.png"], "no built-in dataset"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["traverse", "RUN", "--dim", "x", "--out", "t.png"], "use a range like 0..7"),
+        (["traverse", "RUN", "--dim", "9", "--out", "t.png"], "latent dimensions 0..7"),
+        (["reconstruct", "RUN", "--n", "999", "--out", "r.png"], "more than the 360 images"),
+        (["reconstruct", "RUN", "--data", "/no/such", "--out", "r.png"], "no built-in dataset"),
+    ],
+)
 def test_user_errors_are_one_line(vae_run, argv, message, capsys):
     argv = [str(vae_run) if a == "RUN" else a for a in argv]
     assert main(argv) == 2
@@ -98,8 +135,10 @@ def test_reconstruct_needs_an_encoder(tmp_path, capsys):
 
 def test_vaegan_trains_and_reconstructs_end_to_end(tmp_path):
     run = tmp_path / "vg"
-    assert main(["train", "--model", "vaegan", *TINY, "--image-size", "32",
-                 "--run-dir", str(run)]) == 0
+    assert (
+        main(["train", "--model", "vaegan", *TINY, "--image-size", "32", "--run-dir", str(run)])
+        == 0
+    )
     out = tmp_path / "recon.png"
     assert main(["reconstruct", str(run), "--n", "2", "--out", str(out)]) == 0
     assert np.asarray(Image.open(out)).shape[:2] == (2 * TILE + 2, 2 * TILE + 2)

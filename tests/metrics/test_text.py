@@ -12,14 +12,6 @@ from artgan.metrics.text import bits_per_character, held_out_bpc, remap
 from artgan.models.charrnn import CharRNN, CharRNNConfig
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def charrnn(vocabulary, seed: int = 0) -> CharRNN:
     torch.manual_seed(seed)
     return CharRNN(CharRNNConfig(vocabulary=list(vocabulary), width=8, layers=2))

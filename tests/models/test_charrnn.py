@@ -15,15 +15,6 @@ from artgan.provenance.output import read_record
 VOCAB = list("\n abcdefgh")
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """A tiny RNN runs hundreds of small sequential ops: thread hand-offs would dominate."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def model(seed: int = 0, **options) -> CharRNN:
     torch.manual_seed(seed)
     config = {"vocabulary": VOCAB, "width": 8, "seq_len": 12, "bptt": 4, **options}

@@ -80,12 +80,15 @@ def test_reconstruct_and_sample_are_images_in_range():
     assert torch.equal(model.generate(model.latents(2, seed=4)), model.sample(2, seed=4))
 
 
-@pytest.mark.parametrize("options, message", [
-    ({"likelihood": "poisson"}, "model.likelihood must be one of bernoulli, gaussian"),
-    ({"sigma": 1.5}, "model.sigma must be in [0, 1)"),
-    ({"image_size": 48}, "vae supports image sizes 32, 64"),
-    ({"beta": -1.0}, "model.beta must be >= 0"),
-])
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"likelihood": "poisson"}, "model.likelihood must be one of bernoulli, gaussian"),
+        ({"sigma": 1.5}, "model.sigma must be in [0, 1)"),
+        ({"image_size": 48}, "vae supports image sizes 32, 64"),
+        ({"beta": -1.0}, "model.beta must be >= 0"),
+    ],
+)
 def test_bad_vae_configs_are_refused(options, message):
     with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace(")", r"\)")):
         VAEConfig(**options)
@@ -107,11 +110,14 @@ def grads(module) -> bool:
     return any(p.grad is not None and p.grad.abs().sum() > 0 for p in module.parameters())
 
 
-@pytest.mark.parametrize("phase, reaches", [
-    ("Enc", {"encoder": True, "D": True}),  # L_llike flows through D, which Enc does not step
-    ("Dec", {"encoder": False, "decoder": True}),
-    ("Dis", {"encoder": False, "decoder": False, "D": True}),
-])
+@pytest.mark.parametrize(
+    "phase, reaches",
+    [
+        ("Enc", {"encoder": True, "D": True}),  # L_llike flows through D, which Enc does not step
+        ("Dec", {"encoder": False, "decoder": True}),
+        ("Dis", {"encoder": False, "decoder": False, "D": True}),
+    ],
+)
 def test_vaegan_phases_route_signals_as_larsen_et_al(phase, reaches):
     model = tiny_vaegan()
     assert [p.name for p in model.phases(TrainConfig())] == ["Enc", "Dec", "Dis"]
@@ -129,6 +135,7 @@ def test_vaegan_feature_reconstruction_is_half_squared_distance_at_layer_l():
     y = images(2).flip(0)
     f = model.D.recon_features(torch.cat([y, x]))
     assert f.shape == (4, 8 * 16 * 16)  # the second conv: 2 width channels at half size
+    assert model.D.recon_size == f.shape[1]
     expected = 0.5 * (f[:2] - f[2:]).pow(2).sum(1).mean()
     assert model.feature_recon(x, y).item() == pytest.approx(expected.item(), rel=1e-5)
 

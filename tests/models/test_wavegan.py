@@ -18,15 +18,6 @@ from artgan.models.wavegan import (
 from artgan.provenance.output import read_record
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny networks on long clips: many small ops, where thread hand-offs would dominate."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.mark.parametrize("kernel", [4, 5, 24, 25])
 @pytest.mark.parametrize("stride", [2, 4])
 def test_same_padding_scales_the_length_exactly(kernel, stride):

@@ -19,6 +19,8 @@ gathered = [torch.zeros_like(flat) for _ in range(dist.get_world_size())]
 dist.all_gather(gathered, flat)
 if dist.get_rank() == 0:
     spread = max((g - gathered[0]).abs().max().item() for g in gathered)
-    print(f"ranks={dist.get_world_size()} batch_per_rank={trainer.stream.order.batch_size} "
-          f"max_weight_difference={spread}")
+    print(
+        f"ranks={dist.get_world_size()} batch_per_rank={trainer.stream.order.batch_size} "
+        f"max_weight_difference={spread}"
+    )
 dist.destroy_process_group()

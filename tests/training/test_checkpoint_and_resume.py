@@ -39,10 +39,13 @@ def _assert_same_weights(a_dir, b_dir):
     assert torch.equal(load_model(a_dir).sample(3, seed=1), load_model(b_dir).sample(3, seed=1))
 
 
-@pytest.mark.parametrize("family, extra", [
-    ("dcgan", {}),
-    ("mlp", {"objective": {"loss": "wgan-gp", "n_critic": 2}}),
-])
+@pytest.mark.parametrize(
+    "family, extra",
+    [
+        ("dcgan", {}),
+        ("mlp", {"objective": {"loss": "wgan-gp", "n_critic": 2}}),
+    ],
+)
 def test_stopped_and_resumed_run_matches_an_uninterrupted_one(tmp_path, family, extra):
     """N steps, stop, N more == 2N steps straight (``--steps`` is the run's total)."""
     straight = artgan.train(_config(family, 8, tmp_path / "straight", extra))
@@ -105,7 +108,8 @@ def test_weights_of_another_model_are_a_clear_error(trained, tmp_path):
     other = artgan.train(tiny_run_config("resnet", steps=1, run_dir=str(tmp_path / "other")))
     ckpt = resolve_checkpoint(trained)
     (ckpt / "model.safetensors").write_bytes(
-        (resolve_checkpoint(other) / "model.safetensors").read_bytes())
+        (resolve_checkpoint(other) / "model.safetensors").read_bytes()
+    )
     with pytest.raises(CheckpointError, match="does not fit this dcgan model"):
         load_model(trained)
 

@@ -12,11 +12,24 @@ from ..provenance.record import record_for_model
 from ..sample import make_grid
 
 DEMO_CONFIG = {
-    "model": {"name": "dcgan", "image_size": 32, "width": 48, "z_dim": 64,
-              "objective": {"loss": "bce"}},
+    "model": {
+        "name": "dcgan",
+        "image_size": 32,
+        "width": 48,
+        "z_dim": 64,
+        "objective": {"loss": "bce"},
+    },
     "data": {"source": "art", "size": 4096, "flip": True},
-    "train": {"steps": 1500, "batch_size": 64, "lr_g": 2e-4, "lr_d": 2e-4, "ema_decay": 0.995,
-              "sample_every": 250, "checkpoint_every": 500, "device": "auto"},
+    "train": {
+        "steps": 1500,
+        "batch_size": 64,
+        "lr_g": 2e-4,
+        "lr_d": 2e-4,
+        "ema_decay": 0.995,
+        "sample_every": 250,
+        "checkpoint_every": 500,
+        "device": "auto",
+    },
 }
 
 
@@ -43,11 +56,15 @@ def run(args) -> int:
     minutes = (time.perf_counter() - start) / 60
     model = load_model(run_dir)
     record = record_for_model(model, seed=7, command="demo")
-    grid = write_image(make_grid(model.sample(64, seed=7), columns=8), out / "samples.png",
-                       record.with_params(kind="grid", n=64))
+    grid = write_image(
+        make_grid(model.sample(64, seed=7), columns=8),
+        out / "samples.png",
+        record.with_params(kind="grid", n=64),
+    )
     frames = interpolation_frames(model, steps=48, keyframes=4, n=4, seed=7, truncation=0.0)
-    gif = write_gif(frames, out / "interpolation.gif", record.with_params(kind="interpolation"),
-                    duration_ms=80)
+    gif = write_gif(
+        frames, out / "interpolation.gif", record.with_params(kind="interpolation"), duration_ms=80
+    )
     curve = out / "loss_curve.png"
     shutil.copyfile(run_dir / "loss_curve.png", curve)
     print(f"trained in {minutes:.1f} min")

@@ -24,8 +24,11 @@ def describe(run_dir: Path) -> dict:
     config_path = root / "config.json"
     config = json.loads(config_path.read_text(encoding="utf-8")) if config_path.is_file() else {}
     log = TrainingLog(root, enabled=False, tensorboard=False).read()
-    files = sorted(str(p.relative_to(root)) for p in root.rglob("*")
-                   if p.is_file() and "tensorboard" not in p.parts)
+    files = sorted(
+        str(p.relative_to(root))
+        for p in root.rglob("*")
+        if p.is_file() and "tensorboard" not in p.parts
+    )
     return {
         "run": str(root),
         "family": meta["family"],
@@ -52,18 +55,28 @@ def run(args) -> int:
     data = info["data"]
     report = data.get("report", {})
     print(f"run        {info['run']}")
-    print(f"model      {info['family']}  " + ", ".join(
-        f"{k}={v}" for k, v in info["model"].items() if k not in ("name", "objective")))
+    print(
+        f"model      {info['family']}  "
+        + ", ".join(f"{k}={v}" for k, v in info["model"].items() if k not in ("name", "objective"))
+    )
     if "objective" in info["model"]:
         print("objective  " + ", ".join(f"{k}={v}" for k, v in info["model"]["objective"].items()))
     print(f"step       {info['step']} of {info['target_steps']}  ({info['checkpoint']})")
-    print(f"data       {data.get('source')}  shape={data.get('shape')}  "
-          f"items={report.get('count')}  skipped={report.get('skipped', 0)}  "
-          f"classes={len(data.get('class_names') or [])}")
+    print(
+        f"data       {data.get('source')}  shape={data.get('shape')}  "
+        f"items={report.get('count')}  skipped={report.get('skipped', 0)}  "
+        f"classes={len(data.get('class_names') or [])}"
+    )
     last = info["last_log"]
     if last:
-        print("losses     " + ", ".join(f"{k}={v:.4g}" for k, v in last.items()
-                                        if k != "step" and isinstance(v, (int, float))))
+        print(
+            "losses     "
+            + ", ".join(
+                f"{k}={v:.4g}"
+                for k, v in last.items()
+                if k != "step" and isinstance(v, (int, float))
+            )
+        )
     print(f"files      {len(info['files'])}:")
     for name in info["files"]:
         print(f"  {name}")

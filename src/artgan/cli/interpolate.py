@@ -28,11 +28,11 @@ def add_parser(subparsers) -> None:
     p.set_defaults(func=run)
 
 
-def interpolation_frames(model, steps: int, keyframes: int, n: int, seed: int,
-                         truncation: float) -> list:
+def interpolation_frames(
+    model, steps: int, keyframes: int, n: int, seed: int, truncation: float
+) -> list:
     """``steps`` frames, each a row of ``n`` images walking through ``keyframes`` latents."""
-    walks = [interpolation_latents(model, keyframes, steps, seed + i, truncation)
-             for i in range(n)]
+    walks = [interpolation_latents(model, keyframes, steps, seed + i, truncation) for i in range(n)]
     z = torch.stack(walks, dim=1).reshape(steps * n, -1)  # (frames * n, z_dim)
     images = generate_from_latents(model, z)
     images = images.reshape(steps, n, *images.shape[1:])  # (frames, n, C, H, W)
@@ -53,12 +53,21 @@ def run(args) -> int:
         raise ArtganError(f"--out must be a .gif file, got {out.name}")
     model = load_model(args.run, device=args.device)
     if model.output_kind != "image":
-        raise ArtganError(f"interpolate needs an image model; {args.run} generates "
-                          f"{model.output_kind}")
-    frames = interpolation_frames(model, args.steps, args.keyframes, args.n, args.seed,
-                                  args.truncation)
-    record = record_for_model(model, seed=args.seed, command="interpolate", steps=args.steps,
-                              keyframes=args.keyframes, n=args.n, truncation=args.truncation)
+        raise ArtganError(
+            f"interpolate needs an image model; {args.run} generates {model.output_kind}"
+        )
+    frames = interpolation_frames(
+        model, args.steps, args.keyframes, args.n, args.seed, args.truncation
+    )
+    record = record_for_model(
+        model,
+        seed=args.seed,
+        command="interpolate",
+        steps=args.steps,
+        keyframes=args.keyframes,
+        n=args.n,
+        truncation=args.truncation,
+    )
     write_gif(frames, out, record, duration_ms=int(1000 / args.fps))
     print(f"wrote a {args.steps}-frame walk to {out}")
     if args.frames:

@@ -14,21 +14,29 @@ import sys
 from ..errors import ArtganError
 from ..version import __version__
 
-COMMAND_MODULES = ["train", "sample", "interpolate", "demo", "info", "verify", "keys",
-                   "reconstruct", "traverse"]
+COMMAND_MODULES = [
+    "train",
+    "sample",
+    "interpolate",
+    "demo",
+    "info",
+    "verify",
+    "keys",
+    "reconstruct",
+    "traverse",
+]
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="artgan", description="Make art with generative models.",
+        prog="artgan",
+        description="Make art with generative models.",
     )
     parser.add_argument("--version", action="version", version=f"artgan {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(f"{__package__}.{name}").add_parser(subparsers)
     return parser
-
-
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -25,17 +25,25 @@ MAX_COLUMNS = 16
 
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser(
-        "reconstruct", help="show images beside their reconstructions (vae, vaegan)",
+        "reconstruct",
+        help="show images beside their reconstructions (vae, vaegan)",
     )
     p.add_argument("run", help="run folder or checkpoint folder")
-    p.add_argument("--data", help="images to reconstruct: a built-in dataset or a folder "
-                   "(default: the run's data)")
-    p.add_argument("--split", choices=("auto", "test", "train"), default="auto",
-                   help="auto (default): the test split where the data has one, else train")
+    p.add_argument(
+        "--data",
+        help="images to reconstruct: a built-in dataset or a folder (default: the run's data)",
+    )
+    p.add_argument(
+        "--split",
+        choices=("auto", "test", "train"),
+        default="auto",
+        help="auto (default): the test split where the data has one, else train",
+    )
     p.add_argument("--n", type=int, default=16, help="number of images (default 16)")
     p.add_argument("--seed", type=int, default=0, help="which images are picked (default 0)")
-    p.add_argument("--columns", type=int, default=0,
-                   help=f"images per row (default: n, at most {MAX_COLUMNS})")
+    p.add_argument(
+        "--columns", type=int, default=0, help=f"images per row (default: n, at most {MAX_COLUMNS})"
+    )
     p.add_argument("--out", required=True, help="output image (.png, .jpg, .webp)")
     add_device(p)
     p.set_defaults(func=run)
@@ -54,8 +62,9 @@ def run_data_config(model, source: str | None) -> DataConfig:
         saved["source"] = source
     if not saved["source"]:
         raise ArtganError(f"{checkpoint} does not say what data it was trained on; pass --data")
-    saved.update(color="grey" if model.config.channels == 1 else "rgb", crop="center",
-                 flip=False, limit=0)
+    saved.update(
+        color="grey" if model.config.channels == 1 else "rgb", crop="center", flip=False, limit=0
+    )
     return from_dict(DataConfig, saved, prefix="data")
 
 
@@ -67,8 +76,10 @@ def choose_split(config: DataConfig, split: str) -> tuple[str, str | None]:
         return split, None
     if config.source in DATASETS or config.held_out_fraction > 0:
         return "test", None
-    return "train", (f"note: {config.source} has no held-out part (data.held_out_fraction is 0); "
-                     "showing training images")
+    return "train", (
+        f"note: {config.source} has no held-out part (data.held_out_fraction is 0); "
+        "showing training images"
+    )
 
 
 def reconstruction_sheet(originals: torch.Tensor, recons: torch.Tensor, columns: int):
@@ -93,19 +104,24 @@ def run(args) -> int:
         raise ArtganError("--n must be at least 1 and --columns at least 0")
     model = load_model(args.run, device=args.device)
     if not callable(getattr(model, "reconstruct", None)):
-        raise ArtganError(f"reconstruct needs a model with an encoder (vae, vaegan); {args.run} "
-                          f"holds a {model.name} model")
+        raise ArtganError(
+            f"reconstruct needs a model with an encoder (vae, vaegan); {args.run} "
+            f"holds a {model.name} model"
+        )
     config = run_data_config(model, args.data)
     split, note = choose_split(config, args.split)
     config.split = split
     dataset = load_dataset(config, model.config.image_size)
     expected = (model.config.channels, model.config.image_size, model.config.image_size)
     if tuple(dataset.spec.shape) != expected:
-        raise ArtganError(f"{config.source} gives images of shape {tuple(dataset.spec.shape)}, "
-                          f"but the model works on {expected}")
+        raise ArtganError(
+            f"{config.source} gives images of shape {tuple(dataset.spec.shape)}, "
+            f"but the model works on {expected}"
+        )
     if args.n > len(dataset):
-        raise ArtganError(f"--n {args.n} is more than the {len(dataset)} images of "
-                          f"{config.source} ({split})")
+        raise ArtganError(
+            f"--n {args.n} is more than the {len(dataset)} images of {config.source} ({split})"
+        )
     if note:
         print(note)
     order = torch.randperm(len(dataset), generator=torch.Generator().manual_seed(args.seed))
@@ -113,9 +129,18 @@ def run(args) -> int:
     originals = dataset.get(indices).x.float().cpu()
     recons = model.reconstruct(originals)
     columns = args.columns or min(args.n, MAX_COLUMNS)
-    record = record_for_model(model, seed=args.seed, command="reconstruct", n=args.n,
-                              data=config.source, split=split, indices=indices.tolist())
+    record = record_for_model(
+        model,
+        seed=args.seed,
+        command="reconstruct",
+        n=args.n,
+        data=config.source,
+        split=split,
+        indices=indices.tolist(),
+    )
     write_image(reconstruction_sheet(originals, recons, columns), Path(args.out), record)
-    print(f"wrote {args.n} images of {config.source} ({split}) and their reconstructions to "
-          f"{args.out}")
+    print(
+        f"wrote {args.n} images of {config.source} ({split}) and their reconstructions to "
+        f"{args.out}"
+    )
     return 0

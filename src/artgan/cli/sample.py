@@ -25,24 +25,46 @@ TEXT_SEPARATOR = "\n\n----\n\n"
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser("sample", help="draw samples from a trained model")
     p.add_argument("run", help="run folder or checkpoint folder")
-    p.add_argument("--n", type=int, default=None,
-                   help="number of samples (default 64; 1 for text models, 8 for audio)")
+    p.add_argument(
+        "--n",
+        type=int,
+        default=None,
+        help="number of samples (default 64; 1 for text models, 8 for audio)",
+    )
     p.add_argument("--seed", type=int, default=0, help="same seed, same samples (default 0)")
-    p.add_argument("--out", required=True,
-                   help="grid.png (one grid), points.npy/.csv (2-D models), or a folder")
-    p.add_argument("--truncation", type=float, default=0.0,
-                   help="resample latent values beyond +-T (0 = off; 0.5-1.0 trades variety for "
-                   "quality)")
+    p.add_argument(
+        "--out",
+        required=True,
+        help="grid.png (one grid), points.npy/.csv (2-D models), or a folder",
+    )
+    p.add_argument(
+        "--truncation",
+        type=float,
+        default=0.0,
+        help="resample latent values beyond +-T (0 = off; 0.5-1.0 trades variety for quality)",
+    )
     p.add_argument("--columns", type=int, default=0, help="grid width (default: square)")
     text = p.add_argument_group("text models")
     text.add_argument("--prime", default="", help="text to start from (default: a new line)")
-    text.add_argument("--length", type=int, default=400,
-                      help="characters to generate after the prime (default 400)")
-    text.add_argument("--temperature", type=float, default=1.0,
-                      help="below 1: safer, more repetitive; above 1: wilder; 0: always the "
-                      "most likely character (default 1)")
-    text.add_argument("--top-k", type=int, default=0,
-                      help="draw only among the k most likely characters (0 = all)")
+    text.add_argument(
+        "--length",
+        type=int,
+        default=400,
+        help="characters to generate after the prime (default 400)",
+    )
+    text.add_argument(
+        "--temperature",
+        type=float,
+        default=1.0,
+        help="below 1: safer, more repetitive; above 1: wilder; 0: always the "
+        "most likely character (default 1)",
+    )
+    text.add_argument(
+        "--top-k",
+        type=int,
+        default=0,
+        help="draw only among the k most likely characters (0 = all)",
+    )
     add_device(p)
     p.set_defaults(func=run)
 
@@ -59,8 +81,9 @@ def run(args) -> int:
     if model.output_kind == "text":
         return write_texts(model, args)
     samples = model.sample(args.n, seed=args.seed, truncation=args.truncation)
-    record = record_for_model(model, seed=args.seed, command="sample", n=args.n,
-                              truncation=args.truncation)
+    record = record_for_model(
+        model, seed=args.seed, command="sample", n=args.n, truncation=args.truncation
+    )
     out = Path(args.out)
     suffix = out.suffix.lower()
     if model.output_kind == "audio":
@@ -93,8 +116,12 @@ def run(args) -> int:
 def write_texts(model, args) -> int:
     if args.length < 0 or args.top_k < 0 or args.temperature < 0:
         raise ArtganError("--length, --top-k and --temperature must be >= 0")
-    options = {"prime": args.prime, "length": args.length, "temperature": args.temperature,
-               "top_k": args.top_k}
+    options = {
+        "prime": args.prime,
+        "length": args.length,
+        "temperature": args.temperature,
+        "top_k": args.top_k,
+    }
     texts = model.sample(args.n, seed=args.seed, **options)
     record = record_for_model(model, seed=args.seed, command="sample", n=args.n, **options)
     out = Path(args.out)
@@ -118,21 +145,24 @@ def write_sounds(model, samples, record, out: Path) -> int:
     record = record.with_params(sample_rate=rate)
     if out.suffix.lower() == ".wav":
         if len(samples) != 1:
-            raise ArtganError(f"--out {out.name} names one file; use --n 1, or a folder name "
-                              "for several sounds")
+            raise ArtganError(
+                f"--out {out.name} names one file; use --n 1, or a folder name for several sounds"
+            )
         write_audio(samples[0], rate, out, record)
         sheet = out.with_suffix(".png")
         write_image(spectrogram_sheet(samples, rate), sheet, record.with_params(kind="sheet"))
         print(f"wrote {out} and its spectrogram {sheet}")
         return 0
     if out.suffix:
-        raise ArtganError(f"--out {out}: audio models write a folder (a name without extension) "
-                          "or one .wav file")
+        raise ArtganError(
+            f"--out {out}: audio models write a folder (a name without extension) or one .wav file"
+        )
     out.mkdir(parents=True, exist_ok=True)
     width = max(4, len(str(len(samples) - 1)))
     for i, wave in enumerate(samples):
         write_audio(wave, rate, out / f"{i:0{width}d}.wav", record.with_params(index=i))
-    write_image(spectrogram_sheet(samples, rate), out / "spectrograms.png",
-                record.with_params(kind="sheet"))
+    write_image(
+        spectrogram_sheet(samples, rate), out / "spectrograms.png", record.with_params(kind="sheet")
+    )
     print(f"wrote {len(samples)} WAV files and spectrograms.png to {out}/")
     return 0

@@ -11,7 +11,8 @@ from .options import parse_dotted
 
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser(
-        "train", help="train a model",
+        "train",
+        help="train a model",
         description="Train a model. Any config field can be set with a dotted option, e.g. "
         "--model.width 64 --train.lr_d 4e-4 --model.objective.loss hinge.",
         epilog="examples:\n  artgan train --model dcgan --data ./my_paintings --steps 20000\n"
@@ -20,10 +21,15 @@ def add_parser(subparsers) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--config", help="JSON or YAML run config to start from")
-    p.add_argument("--model", help="model family: dcgan, resnet, mlp (default: dcgan for images, "
-                   "mlp for 2-D points)")
-    p.add_argument("--data", help="a folder of images, a .npy/.csv point file, or a built-in "
-                   "dataset: art, digits, fashion-mnist, ring8, grid25 (default: art)")
+    p.add_argument(
+        "--model",
+        help="model family: dcgan, resnet, mlp (default: dcgan for images, mlp for 2-D points)",
+    )
+    p.add_argument(
+        "--data",
+        help="a folder of images, a .npy/.csv point file, or a built-in "
+        "dataset: art, digits, fashion-mnist, ring8, grid25 (default: art)",
+    )
     p.add_argument("--steps", type=str, help="total generator steps of the run")
     p.add_argument("--batch-size", type=str)
     p.add_argument("--loss", help="bce, minimax, lsgan, wgan, wgan-gp, hinge")
@@ -41,9 +47,14 @@ def run(args) -> int:
     from ..training.trainer import train
 
     overrides = {
-        "model": args.model, "data": args.data, "steps": args.steps,
-        "batch_size": args.batch_size, "loss": args.loss, "image_size": args.image_size,
-        "seed": args.seed, "device": args.device,
+        "model": args.model,
+        "data": args.data,
+        "steps": args.steps,
+        "batch_size": args.batch_size,
+        "loss": args.loss,
+        "image_size": args.image_size,
+        "seed": args.seed,
+        "device": args.device,
     }
     overrides = {k: v for k, v in overrides.items() if v is not None}
     overrides.update(parse_dotted(args.extra))

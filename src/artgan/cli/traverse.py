@@ -18,18 +18,33 @@ from ..provenance.record import record_for_model
 from ..sample import generate_from_latents, make_grid
 from .options import add_device
 
+DEFAULT_ROWS = 8
+
 
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser("traverse", help="sweep latent dimensions, one row each")
     p.add_argument("run", help="run folder or checkpoint folder")
-    p.add_argument("--dim", default="0..7",
-                   help="dimensions, one row each: 0..7 (inclusive), 0,3,5 or a mix (default 0..7)")
-    p.add_argument("--range", type=float, default=3.0, dest="extent",
-                   help="sweep from -R to R (default 3)")
+    p.add_argument(
+        "--dim",
+        help="dimensions, one row each: 0..7 (inclusive), 0,3,5 or a mix "
+        f"(default: the first {DEFAULT_ROWS})",
+    )
+    p.add_argument(
+        "--range",
+        type=float,
+        default=3.0,
+        dest="extent",
+        metavar="R",
+        help="sweep from -R to R (default 3)",
+    )
     p.add_argument("--steps", type=int, default=7, help="values per row (default 7)")
-    p.add_argument("--base", choices=("zero", "random"), default="zero",
-                   help="the latent the rows start from: zero (the prior's mean, default) or a "
-                   "random draw by --seed")
+    p.add_argument(
+        "--base",
+        choices=("zero", "random"),
+        default="zero",
+        help="the latent the rows start from: zero (the prior's mean, default) or a "
+        "random draw by --seed",
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", required=True, help="output image (.png, .jpg, .webp)")
     add_device(p)
@@ -73,19 +88,32 @@ def run(args) -> int:
         raise ArtganError("need --steps >= 2 and --range > 0")
     model = load_model(args.run, device=args.device)
     if model.output_kind != "image" or not hasattr(model, "z_dim"):
-        raise ArtganError(f"traverse needs an image model with a latent vector; {args.run} holds "
-                          f"a {model.name} model")
-    dims = parse_dims(args.dim, model.z_dim)
+        raise ArtganError(
+            f"traverse needs an image model with a latent vector; {args.run} holds "
+            f"a {model.name} model"
+        )
+    if args.dim is None:
+        dims = list(range(min(DEFAULT_ROWS, model.z_dim)))
+    else:
+        dims = parse_dims(args.dim, model.z_dim)
     if args.base == "random":
         base = model.latents(1, seed=args.seed)[0]
     else:
         base = torch.zeros(model.z_dim)
     values = torch.linspace(-args.extent, args.extent, args.steps)
     images = generate_from_latents(model, traversal_latents(base, dims, values))
-    record = record_for_model(model, seed=args.seed if args.base == "random" else None,
-                              command="traverse", dims=dims, range=args.extent,
-                              steps=args.steps, base=args.base)
+    record = record_for_model(
+        model,
+        seed=args.seed if args.base == "random" else None,
+        command="traverse",
+        dims=dims,
+        range=args.extent,
+        steps=args.steps,
+        base=args.base,
+    )
     write_image(make_grid(images, columns=args.steps), Path(args.out), record)
-    print(f"wrote a traversal of {len(dims)} latent dimensions ({args.steps} values from "
-          f"{-args.extent:g} to {args.extent:g}) to {args.out}")
+    print(
+        f"wrote a traversal of {len(dims)} latent dimensions ({args.steps} values from "
+        f"{-args.extent:g} to {args.extent:g}) to {args.out}"
+    )
     return 0

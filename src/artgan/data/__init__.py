@@ -39,8 +39,10 @@ def load_dataset(config: DataConfig, image_size: int | None = None):
     if path.is_file() and path.suffix.lower() in POINT_SUFFIXES:
         return load_point_file(path, config)
     if path.is_file() and path.suffix.lower() in (*IMAGE_SUFFIXES, *AUDIO_SUFFIXES):
-        raise DataError(f"{path} is a single file; put the images or sounds to train on in a "
-                        "folder and pass the folder")
+        raise DataError(
+            f"{path} is a single file; put the images or sounds to train on in a "
+            "folder and pass the folder"
+        )
     if path.is_file():
         return load_text_file(path, config, image_size)
     if path.is_dir() and is_audio_folder(path):

@@ -32,9 +32,14 @@ class DataReport:
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "count": self.count, "skipped": self.skipped,
-                "skipped_examples": self.skipped_examples, "excluded": self.excluded,
-                "notes": self.notes}
+        return {
+            "name": self.name,
+            "count": self.count,
+            "skipped": self.skipped,
+            "skipped_examples": self.skipped_examples,
+            "excluded": self.excluded,
+            "notes": self.notes,
+        }
 
 
 class InMemoryDataset:
@@ -69,8 +74,9 @@ class InMemoryDataset:
         shape = tuple(self.x.shape[1:])
         if self.kind == "image" and self.crop_size:
             shape = (shape[0], self.crop_size, self.crop_size)
-        return DataSpec(shape=shape, num_classes=len(self.class_names),
-                        class_names=self.class_names)
+        return DataSpec(
+            shape=shape, num_classes=len(self.class_names), class_names=self.class_names
+        )
 
     def to(self, device: torch.device) -> InMemoryDataset:
         """Move the decoded tensor to ``device`` once (small datasets on a GPU)."""
@@ -148,8 +154,16 @@ class BatchOrder:
 class BatchStream:
     """Endless, resumable batches: ``next()`` returns the batch for counter ``position``."""
 
-    def __init__(self, dataset, batch_size: int, seed: int, rank: int = 0, world: int = 1,
-                 device: torch.device | str = "cpu", position: int = 0):
+    def __init__(
+        self,
+        dataset,
+        batch_size: int,
+        seed: int,
+        rank: int = 0,
+        world: int = 1,
+        device: torch.device | str = "cpu",
+        position: int = 0,
+    ):
         self.dataset = dataset
         self.order = BatchOrder(len(dataset), batch_size, seed, rank, world)
         self.device = torch.device(device)
@@ -170,7 +184,8 @@ def resize_images(x: torch.Tensor, size: int) -> torch.Tensor:
         return x
     out = []
     for chunk in x.split(1024):
-        y = F.interpolate(chunk.float(), size=(size, size), mode="bilinear", antialias=True,
-                          align_corners=False)
+        y = F.interpolate(
+            chunk.float(), size=(size, size), mode="bilinear", antialias=True, align_corners=False
+        )
         out.append(y.round_().clamp_(0, 255).to(torch.uint8))
     return torch.cat(out)

@@ -33,5 +33,6 @@ def load_digits(config: DataConfig, image_size: int | None = None) -> InMemoryDa
     x = resize_images(x, image_size or 8)
     x = grey_to_color(x, config.color)
     report = DataReport(name="digits", count=len(x))
-    return InMemoryDataset(x, torch.from_numpy(labels).long(), [str(i) for i in range(10)],
-                           report, flip=False)
+    return InMemoryDataset(
+        x, torch.from_numpy(labels).long(), [str(i) for i in range(10)], report, flip=False
+    )

@@ -90,8 +90,10 @@ class GANObjective:
         if p == 1:
             return x
         if cond:
-            raise ConfigError("objective.pack > 1 does not work with a class-conditional "
-                              "discriminator; set --model.objective.pack 1")
+            raise ConfigError(
+                "objective.pack > 1 does not work with a class-conditional "
+                "discriminator; set --model.objective.pack 1"
+            )
         if x.shape[0] % p:
             raise ConfigError(
                 f"the batch of {x.shape[0]} (train.batch_size per process) must divide by "
@@ -108,8 +110,11 @@ class GANObjective:
         real_scores = D(real, **cond)
         fake_scores = D(fake, **cond)
         adv = discriminator_loss(c.loss, real_scores, fake_scores, c.real_target)
-        out = {"d_adv": adv.detach(), "d_real": real_scores.detach().float().mean(),
-               "d_fake": fake_scores.detach().float().mean()}
+        out = {
+            "d_adv": adv.detach(),
+            "d_real": real_scores.detach().float().mean(),
+            "d_fake": fake_scores.detach().float().mean(),
+        }
         loss = adv
         if c.uses_gradient_penalty:
             gp = gradient_penalty(lambda x: D(x, **cond), real, fake)

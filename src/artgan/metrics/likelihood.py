@@ -86,7 +86,11 @@ def _device(model) -> torch.device:
 
 @torch.no_grad()
 def _per_image(
-    model, images: torch.Tensor, samples: int, batch: int, seed: int,
+    model,
+    images: torch.Tensor,
+    samples: int,
+    batch: int,
+    seed: int,
     reduce: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor],
 ) -> torch.Tensor:
     """Draw ``samples`` latents per image from q(z|x), ``batch`` (image, latent) pairs per
@@ -122,8 +126,9 @@ def _per_image(
                 # log p(z) - log q(z|x) for z = mu + std * eps: the 2 pi terms cancel.
                 ratio = 0.5 * (eps.pow(2) - z.pow(2)).sum(-1) + (0.5 * logvar).sum(-1)[:, None]
                 log_ratio.append(ratio.double())
-            results.append(reduce(torch.cat(log_px, 1), torch.cat(log_ratio, 1),
-                                  _kl(mu, logvar)).cpu())
+            results.append(
+                reduce(torch.cat(log_px, 1), torch.cat(log_ratio, 1), _kl(mu, logvar)).cpu()
+            )
     finally:
         if hasattr(model, "train"):
             model.train(was_training)
@@ -175,5 +180,12 @@ def elbo(
     return summarize(elbo_per_image(model, images, samples, batch, seed))
 
 
-__all__ = ["NatsEstimate", "bits_per_dim", "elbo", "elbo_per_image", "has_likelihood",
-           "iwae_log_likelihood", "iwae_per_image"]
+__all__ = [
+    "NatsEstimate",
+    "bits_per_dim",
+    "elbo",
+    "elbo_per_image",
+    "has_likelihood",
+    "iwae_log_likelihood",
+    "iwae_per_image",
+]

@@ -11,8 +11,9 @@ Each sample is assigned to its nearest mixture mean. It is *high-quality* when i
   normalised to sum to one and the true mixture weights are uniform (1/K). This is PacGAN's
   "reverse KL" (Lin et al. 2018, Table 1; the MetricLogger of their released code): the
   divergence of the generated distribution over modes, counted on high-quality samples only,
-  from the true one. It is 0 for a perfectly balanced histogram and log(K) when every high-quality sample
-  sits at one mode; it is NaN (undefined) when there is no high-quality sample at all.
+  from the true one. It is 0 for a perfectly balanced histogram and log(K) when every
+  high-quality sample sits at one mode; it is NaN (undefined) when there is no high-quality
+  sample at all.
 
 The components are assumed isotropic with one shared ``std`` (true of ring8 and grid25).
 """

@@ -17,5 +17,12 @@ def build_model(config) -> GenerativeModel:
     return model_class(config.name)(config)
 
 
-__all__ = ["Batch", "DataSpec", "GenerativeModel", "Phase", "build_model", "model_class",
-           "model_config_class"]
+__all__ = [
+    "Batch",
+    "DataSpec",
+    "GenerativeModel",
+    "Phase",
+    "build_model",
+    "model_class",
+    "model_config_class",
+]

@@ -28,7 +28,10 @@ class GAN(GenerativeModel):
         return self.config.z_dim
 
     def latents(
-        self, n: int, seed: int | None = None, generator: torch.Generator | None = None,
+        self,
+        n: int,
+        seed: int | None = None,
+        generator: torch.Generator | None = None,
         truncation: float = 0.0,
     ) -> torch.Tensor:
         """Standard normal latents drawn on the CPU (same seed, same z on any device).
@@ -47,8 +50,13 @@ class GAN(GenerativeModel):
 
     @torch.no_grad()
     def sample(
-        self, n: int, seed: int | None = None, generator: torch.Generator | None = None,
-        truncation: float = 0.0, batch_size: int = 256, **_: object,
+        self,
+        n: int,
+        seed: int | None = None,
+        generator: torch.Generator | None = None,
+        truncation: float = 0.0,
+        batch_size: int = 256,
+        **_: object,
     ) -> torch.Tensor:
         """``n`` samples in [-1, 1], deterministic by ``seed``; returned on the CPU."""
         was_training = self.training

@@ -111,7 +111,9 @@ class ResNetDiscriminator(nn.Module):
         blocks += [DownBlock(c.width, c.width, sn) for _ in range(n_down - 1)]
         self.blocks = nn.Sequential(*blocks)
         self.tail = nn.Sequential(
-            nn.ReLU(), spectral(nn.Conv2d(c.width, c.width, 3, 1, 1), sn), nn.ReLU(),
+            nn.ReLU(),
+            spectral(nn.Conv2d(c.width, c.width, 3, 1, 1), sn),
+            nn.ReLU(),
             spectral(nn.Conv2d(c.width, c.width, 3, 1, 1), sn),
         )
         self.linear = spectral(nn.Linear(c.width, 1), sn)

@@ -91,7 +91,10 @@ class VAEConfig:
 
 
 def prior_latents(
-    n: int, z_dim: int, seed: int | None = None, generator: torch.Generator | None = None,
+    n: int,
+    z_dim: int,
+    seed: int | None = None,
+    generator: torch.Generator | None = None,
     truncation: float = 0.0,
 ) -> torch.Tensor:
     """N(0, I) latents drawn on the CPU (same seed, same z on any device). ``truncation``
@@ -125,7 +128,10 @@ class AutoencodingModel(GenerativeModel):
         return self.config.z_dim
 
     def latents(
-        self, n: int, seed: int | None = None, generator: torch.Generator | None = None,
+        self,
+        n: int,
+        seed: int | None = None,
+        generator: torch.Generator | None = None,
         truncation: float = 0.0,
     ) -> torch.Tensor:
         return prior_latents(n, self.z_dim, seed, generator, truncation)
@@ -145,8 +151,13 @@ class AutoencodingModel(GenerativeModel):
 
     @torch.no_grad()
     def sample(
-        self, n: int, seed: int | None = None, generator: torch.Generator | None = None,
-        truncation: float = 0.0, batch_size: int = 256, **_: object,
+        self,
+        n: int,
+        seed: int | None = None,
+        generator: torch.Generator | None = None,
+        truncation: float = 0.0,
+        batch_size: int = 256,
+        **_: object,
     ) -> torch.Tensor:
         """Decoder means of ``n`` prior latents, in [-1, 1], deterministic by ``seed``; on
         the CPU."""
@@ -244,8 +255,12 @@ class VAE(AutoencodingModel):
         z = reparameterize(mu, logvar)
         recon = -self.log_likelihood(self.training_targets(x), z).mean()
         kl = gaussian_kl(mu, logvar).mean()
-        out = {"loss": recon + self.config.beta * kl, "recon": recon.detach(),
-               "kl": kl.detach(), "elbo": -(recon + kl).detach()}
+        out = {
+            "loss": recon + self.config.beta * kl,
+            "recon": recon.detach(),
+            "kl": kl.detach(),
+            "elbo": -(recon + kl).detach(),
+        }
         if self.decoder.log_sigma is not None:
             out["sigma"] = self.decoder.log_sigma.detach().exp()
         return out

@@ -12,8 +12,12 @@ discriminator's l-th convolution, p(Dis_l(x) | z) = N(Dis_l(x~), I) with x~ = De
 and each network follows its own rule (Algorithm 1), one trainer phase each:
 
     Enc: minimize beta * L_prior + L_llike        (no GAN signal reaches the encoder)
-    Dec: minimize gamma * L_llike - L_GAN         (the generator's side of the game)
+    Dec: minimize gamma / n_l * L_llike - L_GAN   (the generator's side of the game)
     Dis: maximize L_GAN                           (L_llike never updates the discriminator)
+
+``gamma`` is counted per feature of Dis_l (n_l of them), so one value suits every image size,
+width and layer: Larsen et al.'s 64x64 settings (their gamma of 1e-5 to 5e-5 on 16,384
+features, with their weighting of real and fake terms) come to gamma = 0.5 to 1.6 here.
 
 The adversarial terms come from the composed objective (losses/objective.py), so any loss
 (bce = the paper's, with the non-saturating generator loss; hinge; wgan-gp ...) and its
@@ -54,7 +58,7 @@ class VAEGANConfig:
     d_norm: str = "auto"  # auto: batch norm, or none with a gradient penalty / spectral norm
     spectral_norm: bool = False  # on the discriminator's layers
     beta: float = 1.0  # weight of the prior (KL) term in the encoder's loss
-    gamma: float = 1e-3  # weight of L_llike against the GAN loss in the decoder's update
+    gamma: float = 1.0  # weight of L_llike per Dis_l feature against the GAN loss (Dec update)
     recon_layer: int = 4  # l: the discriminator convolution (1-4) whose output is Dis_l
     objective: ObjectiveConfig = field(default_factory=ObjectiveConfig)
 
@@ -67,8 +71,10 @@ class VAEGANConfig:
         if not 1 <= self.recon_layer <= D_LAYERS:
             raise ConfigError(f"model.recon_layer must be 1..{D_LAYERS}, got {self.recon_layer}")
         if self.objective.pack != 1:
-            raise ConfigError("vaegan's discriminator also measures reconstructions one image at "
-                              "a time, so it cannot pack samples; set --model.objective.pack 1")
+            raise ConfigError(
+                "vaegan's discriminator also measures reconstructions one image at "
+                "a time, so it cannot pack samples; set --model.objective.pack 1"
+            )
 
     def with_data(self, spec: DataSpec) -> VAEGANConfig:
         if len(spec.shape) != 3:
@@ -99,9 +105,14 @@ class VAEGANDiscriminator(nn.Module):
         for i in range(D_LAYERS):
             stride = 1 if i == 0 else 2
             self.convs.append(spectral(nn.Conv2d(widths[i], widths[i + 1], 5, stride, 2), sn))
-            self.after.append(nn.Sequential(norm2d("none" if i == 0 else norm, widths[i + 1]),
-                                            nn.ReLU(inplace=True)))
+            self.after.append(
+                nn.Sequential(
+                    norm2d("none" if i == 0 else norm, widths[i + 1]), nn.ReLU(inplace=True)
+                )
+            )
         self.recon_layer = c.recon_layer
+        side = c.image_size // 2 ** max(0, c.recon_layer - 1)  # the first conv keeps the size
+        self.recon_size = widths[c.recon_layer] * side * side  # n_l, the features of Dis_l
         side = c.image_size // 8
         self.mbstd = MinibatchStdDev() if c.objective.minibatch_std else None
         channels = 4 * w + (1 if self.mbstd else 0)
@@ -173,8 +184,11 @@ class VAEGAN(AutoencodingModel):
             x_tilde = self.to_image(self.decoder(reparameterize(mu, logvar)))
             llike = self.feature_recon(x, x_tilde)
             kl = gaussian_kl(mu, logvar).mean()
-            return {"loss": self.config.beta * kl + llike, "kl": kl.detach(),
-                    "llike": llike.detach()}
+            return {
+                "loss": self.config.beta * kl + llike,
+                "kl": kl.detach(),
+                "llike": llike.detach(),
+            }
         if phase == "Dec":
             with torch.no_grad():  # the decoder's update must not move the encoder
                 mu, logvar = (t.float() for t in self.encoder(x))
@@ -182,8 +196,12 @@ class VAEGAN(AutoencodingModel):
             llike = self.feature_recon(x, fakes[: x.shape[0]])
             adversarial = self.objective.generator_losses(self.D, fakes, real=x)
             out = {k: v for k, v in adversarial.items() if k != "loss"}
-            return {"loss": self.config.gamma * llike + adversarial["loss"], **out,
-                    "dec_llike": llike.detach()}
+            weight = self.config.gamma / self.D.recon_size
+            return {
+                "loss": weight * llike + adversarial["loss"],
+                **out,
+                "dec_llike": llike.detach(),
+            }
         with torch.no_grad():
             mu, logvar = (t.float() for t in self.encoder(x))
             fakes = self._fakes(x, mu, logvar)

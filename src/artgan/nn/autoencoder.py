@@ -41,8 +41,9 @@ def down_block(cin: int, cout: int, norm: str) -> nn.Sequential:
 def up_block(cin: int, cout: int, norm: str) -> nn.Sequential:
     # padding 2 + output_padding 1 doubles the side exactly with a 5x5 kernel.
     return nn.Sequential(
-        nn.ConvTranspose2d(cin, cout, 5, stride=2, padding=2, output_padding=1,
-                           bias=norm == "none"),
+        nn.ConvTranspose2d(
+            cin, cout, 5, stride=2, padding=2, output_padding=1, bias=norm == "none"
+        ),
         norm2d(norm, cout),
         nn.ReLU(inplace=True),
     )

@@ -4,5 +4,11 @@ records provenance (and, for images, applies the invisible watermark)."""
 from .output import write_audio, write_gif, write_image, write_points, write_text
 from .record import GenerationRecord
 
-__all__ = ["GenerationRecord", "write_audio", "write_gif", "write_image", "write_points",
-           "write_text"]
+__all__ = [
+    "GenerationRecord",
+    "write_audio",
+    "write_gif",
+    "write_image",
+    "write_points",
+    "write_text",
+]

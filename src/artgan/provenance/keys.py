@@ -171,15 +171,11 @@ def _write_private(path: Path, data: bytes) -> None:
         os.chmod(tmp, 0o600)  # before any key byte reaches the disk
         tmp.write_bytes(data)
 
-    atomic_write(path, write)
+    atomic_write(path, write, mode=0o600)
 
 
 def _write_public(path: Path, data: bytes) -> None:
-    def write(tmp: Path) -> None:
-        tmp.write_bytes(data)
-        os.chmod(tmp, 0o644)
-
-    atomic_write(path, write)
+    atomic_write(path, lambda tmp: tmp.write_bytes(data))
 
 
 def create_signing_identity(

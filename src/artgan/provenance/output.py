@@ -72,8 +72,13 @@ def write_gif(frames: list, path: str | Path, record: GenerationRecord, duration
     pil_frames = [to_pil(f).convert("RGB") for f in frames]
     buffer = io.BytesIO()
     pil_frames[0].save(
-        buffer, format="GIF", save_all=True, append_images=pil_frames[1:], duration=duration_ms,
-        loop=0, comment=json.dumps(record.to_dict(), sort_keys=True).encode(),
+        buffer,
+        format="GIF",
+        save_all=True,
+        append_images=pil_frames[1:],
+        duration=duration_ms,
+        loop=0,
+        comment=json.dumps(record.to_dict(), sort_keys=True).encode(),
     )
     atomic_write_bytes(path, buffer.getvalue())
     return path

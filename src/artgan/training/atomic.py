@@ -9,8 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 
-def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """Call ``write(tmp_path)`` then atomically move the result to ``path``."""
+def atomic_write(path: Path, write: Callable[[Path], None], mode: int = 0o644) -> None:
+    """Call ``write(tmp_path)`` then atomically move the result to ``path`` with ``mode``
+    (ordinary outputs are 0644; secrets such as signing keys pass 0o600)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -20,7 +21,7 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
         write(tmp_path)
         with open(tmp_path, "rb+") as handle:
             os.fsync(handle.fileno())
-        os.chmod(tmp_path, 0o644)  # mkstemp creates 0600; outputs are ordinary files
+        os.chmod(tmp_path, mode)  # mkstemp creates 0600 whatever the caller wants
         os.replace(tmp_path, path)
     except BaseException:
         tmp_path.unlink(missing_ok=True)

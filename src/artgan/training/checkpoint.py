@@ -33,7 +33,10 @@ from .atomic import atomic_write, atomic_write_text
 FORMAT_VERSION = 1
 WRAPPER_PREFIXES = ("module.", "_orig_mod.")
 MODEL_FILE, EMA_FILE, CONFIG_FILE, STATE_FILE = (
-    "model.safetensors", "ema.safetensors", "config.json", "training_state.pt",
+    "model.safetensors",
+    "ema.safetensors",
+    "config.json",
+    "training_state.pt",
 )
 
 
@@ -63,8 +66,9 @@ def set_rng_state(state: dict) -> None:
     if "cuda" in state and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(state["cuda"])
     keys, pos, has_gauss, gauss = state["numpy"]
-    np.random.set_state(("MT19937", keys.numpy().astype(np.uint32), int(pos), int(has_gauss),
-                         float(gauss)))
+    np.random.set_state(
+        ("MT19937", keys.numpy().astype(np.uint32), int(pos), int(has_gauss), float(gauss))
+    )
     version, internal, gauss_next = state["python"]
     random.setstate((version, tuple(internal.tolist()), gauss_next))
 
@@ -104,11 +108,15 @@ def save_checkpoint(
     tmp = folder / f".{name}.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
-    save_file(clean_state_dict(model.state_dict()), str(tmp / MODEL_FILE),
-              metadata={"format": "pt", "artgan": __version__})
+    save_file(
+        clean_state_dict(model.state_dict()),
+        str(tmp / MODEL_FILE),
+        metadata={"format": "pt", "artgan": __version__},
+    )
     if ema:
-        ema_state = {f"{module}.{k}": v for module, e in ema.items()
-                     for k, v in e.state_dict().items()}
+        ema_state = {
+            f"{module}.{k}": v for module, e in ema.items() for k, v in e.state_dict().items()
+        }
         save_file(clean_state_dict(ema_state), str(tmp / EMA_FILE), metadata={"format": "pt"})
     (tmp / CONFIG_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     torch.save(training_state, tmp / STATE_FILE)
@@ -161,8 +169,9 @@ def _load_tensors(path: Path) -> dict[str, torch.Tensor]:
     try:
         return load_file(str(path))
     except (SafetensorError, OSError, ValueError, RuntimeError) as error:
-        raise CheckpointError(f"{path} is truncated or corrupted ({error}); "
-                              "use an earlier checkpoint") from None
+        raise CheckpointError(
+            f"{path} is truncated or corrupted ({error}); use an earlier checkpoint"
+        ) from None
 
 
 def build_from_meta(meta: dict):
@@ -182,8 +191,9 @@ def load_weights(model, tensors: dict[str, torch.Tensor], source: Path, strict: 
     try:
         missing, unexpected = model.load_state_dict(tensors, strict=False)
     except RuntimeError as error:
-        raise CheckpointError(f"{source} does not fit this {model.name} model: "
-                              f"{str(error).splitlines()[0]}") from None
+        raise CheckpointError(
+            f"{source} does not fit this {model.name} model: {str(error).splitlines()[0]}"
+        ) from None
     if strict and (missing or unexpected):
         raise CheckpointError(
             f"{source} does not fit this {model.name} model "
@@ -191,8 +201,9 @@ def load_weights(model, tensors: dict[str, torch.Tensor], source: Path, strict: 
         )
 
 
-def load_model(path: str | Path, device: str = "cpu", use_ema: bool = True,
-               expect_family: str | None = None):
+def load_model(
+    path: str | Path, device: str = "cpu", use_ema: bool = True, expect_family: str | None = None
+):
     """Rebuild a model from its checkpoint: safetensors + config.json only, never a pickle."""
     checkpoint = resolve_checkpoint(path)
     meta = read_meta(checkpoint)
@@ -218,8 +229,9 @@ def load_training_state(checkpoint: Path) -> dict:
     except FileNotFoundError:
         raise CheckpointError(f"{checkpoint} has no training state ({STATE_FILE})") from None
     except Exception as error:  # corrupted zip, refused pickle: never fall back to unpickling
-        raise CheckpointError(f"{path} is corrupted or unsafe ({type(error).__name__}); "
-                              "use an earlier checkpoint") from None
+        raise CheckpointError(
+            f"{path} is corrupted or unsafe ({type(error).__name__}); use an earlier checkpoint"
+        ) from None
 
 
 def load_ema_tensors(checkpoint: Path) -> dict[str, torch.Tensor]:

@@ -25,8 +25,11 @@ class TrainingLog:
         """On resume, forget lines logged after the checkpoint (they will be redone)."""
         if not self.enabled or not self.path.is_file():
             return
-        kept = [line for line in self.path.read_text(encoding="utf-8").splitlines()
-                if line.strip() and json.loads(line).get("step", 0) <= step]
+        kept = [
+            line
+            for line in self.path.read_text(encoding="utf-8").splitlines()
+            if line.strip() and json.loads(line).get("step", 0) <= step
+        ]
         self.path.write_text("".join(line + "\n" for line in kept), encoding="utf-8")
 
     def write(self, step: int, values: dict[str, float]) -> None:
@@ -41,8 +44,11 @@ class TrainingLog:
     def read(self) -> list[dict]:
         if not self.path.is_file():
             return []
-        return [json.loads(line) for line in self.path.read_text(encoding="utf-8").splitlines()
-                if line.strip()]
+        return [
+            json.loads(line)
+            for line in self.path.read_text(encoding="utf-8").splitlines()
+            if line.strip()
+        ]
 
     def close(self) -> None:
         if self.writer is not None:
@@ -64,8 +70,9 @@ def plot_loss_curve(entries: list[dict], path: Path) -> Path | None:
     import matplotlib.pyplot as plt
     import numpy as np
 
-    keys = sorted({k for e in entries for k in e if k not in LOSS_KEYS_SKIPPED
-                   and not k.startswith("lr_")})
+    keys = sorted(
+        {k for e in entries for k in e if k not in LOSS_KEYS_SKIPPED and not k.startswith("lr_")}
+    )
     fig, ax = plt.subplots(figsize=(8, 4.5), dpi=100)
     for key in keys:
         points = [(e["step"], e[key]) for e in entries if key in e]

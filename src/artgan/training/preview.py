@@ -17,8 +17,7 @@ def write_preview(model, dataset, folder: Path, step: int, record: GenerationRec
     if kind == "points":
         points = model.sample(2000, seed=PREVIEW_SEED).numpy()
         reference = dataset.x[:2000].float().cpu().numpy()
-        return write_image(scatter_plot(points, reference), folder / f"step-{step:08d}.png",
-                           record)
+        return write_image(scatter_plot(points, reference), folder / f"step-{step:08d}.png", record)
     if kind == "text":
         texts = model.sample(4, seed=PREVIEW_SEED)
         body = "\n\n----\n\n".join(texts)
@@ -27,7 +26,8 @@ def write_preview(model, dataset, folder: Path, step: int, record: GenerationRec
         from ..audio import spectrogram_sheet  # the audio family provides the sheet
 
         waves = model.sample(8, seed=PREVIEW_SEED)
-        return write_image(spectrogram_sheet(waves, model.sample_rate),
-                           folder / f"step-{step:08d}.png", record)
+        return write_image(
+            spectrogram_sheet(waves, model.sample_rate), folder / f"step-{step:08d}.png", record
+        )
     grid = make_grid(model.sample(64, seed=PREVIEW_SEED), columns=8)
     return write_image(grid, folder / f"step-{step:08d}.png", record)

@@ -14,9 +14,14 @@ RUN_CONFIG_FILE = "config.json"
 
 # Short keyword names accepted by artgan.train(...) and the CLI, and their dotted paths.
 SHORT_NAMES = {
-    "model": "model.name", "data": "data.source", "steps": "train.steps",
-    "batch_size": "train.batch_size", "seed": "train.seed", "device": "train.device",
-    "loss": "model.objective.loss", "image_size": "model.image_size",
+    "model": "model.name",
+    "data": "data.source",
+    "steps": "train.steps",
+    "batch_size": "train.batch_size",
+    "seed": "train.seed",
+    "device": "train.device",
+    "loss": "model.objective.loss",
+    "image_size": "model.image_size",
 }
 
 

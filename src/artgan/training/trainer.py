@@ -83,8 +83,12 @@ class Trainer:
         c = self.config
         if c.train.threads:
             torch.set_num_threads(c.train.threads)
-        device_type = "cuda" if c.train.device.startswith("cuda") or (
-            c.train.device == "auto" and torch.cuda.is_available()) else "cpu"
+        device_type = (
+            "cuda"
+            if c.train.device.startswith("cuda")
+            or (c.train.device == "auto" and torch.cuda.is_available())
+            else "cpu"
+        )
         self.dist = distributed.init(device_type)
         self.device = select_device(c.train.device, self.dist.local_rank)
         if self.device.type == "cuda":
@@ -120,11 +124,19 @@ class Trainer:
             )
         self.ema = {}
         if c.train.ema_decay > 0:
-            self.ema = {name: EMA(getattr(self.model, name), c.train.ema_decay,
-                                  c.train.ema_start) for name in self.model.ema_modules()}
+            self.ema = {
+                name: EMA(getattr(self.model, name), c.train.ema_decay, c.train.ema_start)
+                for name in self.model.ema_modules()
+            }
         per_rank = c.train.batch_size // self.dist.world
-        self.stream = BatchStream(self.dataset, per_rank * self.dist.world, c.train.seed,
-                                  self.dist.rank, self.dist.world, self.device)
+        self.stream = BatchStream(
+            self.dataset,
+            per_rank * self.dist.world,
+            c.train.seed,
+            self.dist.rank,
+            self.dist.world,
+            self.device,
+        )
         self.step = 0
         self.run_dir = Path(c.run_dir) if c.run_dir else None
         if self.resume_from is not None:
@@ -133,27 +145,33 @@ class Trainer:
             self.run_dir = self.run_dir or new_run_dir(c)
             self.run_dir.mkdir(parents=True, exist_ok=True)
             c.run_dir = str(self.run_dir)
-            atomic_write_text(self.run_dir / RUN_CONFIG_FILE,
-                              json.dumps(c.to_dict(), indent=2) + "\n")
-            atomic_write_text(self.run_dir / "data.json",
-                              json.dumps(self.data_info(), indent=2) + "\n")
-        self.log = TrainingLog(self.run_dir or Path("."), self.dist.is_main,
-                               c.train.tensorboard)
+            atomic_write_text(
+                self.run_dir / RUN_CONFIG_FILE, json.dumps(c.to_dict(), indent=2) + "\n"
+            )
+            atomic_write_text(
+                self.run_dir / "data.json", json.dumps(self.data_info(), indent=2) + "\n"
+            )
+        self.log = TrainingLog(self.run_dir or Path("."), self.dist.is_main, c.train.tensorboard)
         if self.resume_from is not None:
             self.log.truncate_after(self.step)
 
     def data_info(self) -> dict:
         spec = self.dataset.spec
-        return {"source": self.config.data.source, "shape": list(spec.shape),
-                "class_names": spec.class_names, "report": self.dataset.report.to_dict()}
+        return {
+            "source": self.config.data.source,
+            "shape": list(spec.shape),
+            "class_names": spec.class_names,
+            "report": self.dataset.report.to_dict(),
+        }
 
     def _restore(self, checkpoint: Path) -> None:
         load_weights(self.model, load_raw_tensors(checkpoint), checkpoint)
         ema_tensors = load_ema_tensors(checkpoint)
         for name, ema in self.ema.items():
             prefix = f"{name}."
-            ema.load_state_dict({k[len(prefix):]: v for k, v in ema_tensors.items()
-                                 if k.startswith(prefix)})
+            ema.load_state_dict(
+                {k[len(prefix) :]: v for k, v in ema_tensors.items() if k.startswith(prefix)}
+            )
         state = load_training_state(checkpoint)
         for name, opt in self.optimizers.items():
             opt.load_state_dict(state["optimizers"][name])
@@ -207,9 +225,11 @@ class Trainer:
             except Exception:
                 latest = None
         where = f"the last good checkpoint is {latest}" if latest else "no checkpoint was saved yet"
-        return (f"the {phase} loss became NaN/inf at step {step + 1}; training stopped and "
-                f"{where}. Resume with a lower learning rate (--train.lr_g/--train.lr_d) or a "
-                f"gradient penalty")
+        return (
+            f"the {phase} loss became NaN/inf at step {step + 1}; training stopped and "
+            f"{where}. Resume with a lower learning rate (--train.lr_g/--train.lr_d) or a "
+            f"gradient penalty"
+        )
 
     def run(self) -> Path | None:
         self._setup()
@@ -230,8 +250,13 @@ class Trainer:
         if self.dist.is_main and c.progress:
             from tqdm import tqdm
 
-            bar = tqdm(total=c.steps, initial=self.step, desc=self.model.name, unit="step",
-                       dynamic_ncols=True)
+            bar = tqdm(
+                total=c.steps,
+                initial=self.step,
+                desc=self.model.name,
+                unit="step",
+                dynamic_ncols=True,
+            )
         sums: dict = {}
         images_since, time_since = 0, time.perf_counter()
         self.model.train()
@@ -254,8 +279,9 @@ class Trainer:
                 values["lr_g_factor"] = lr_factor(step, c.steps, c.lr_decay, c.lr_decay_start)
                 self.log.write(self.step, values)
                 if bar is not None:
-                    shown = {k: f"{v:.3g}" for k, v in values.items()
-                             if k.endswith("_loss")} | {"img/s": f"{rate:.0f}"}
+                    shown = {k: f"{v:.3g}" for k, v in values.items() if k.endswith("_loss")} | {
+                        "img/s": f"{rate:.0f}"
+                    }
                     bar.set_postfix(shown, refresh=False)
                 sums, images_since, time_since = {}, 0, time.perf_counter()
             if c.sample_every and self.step % c.sample_every == 0 and self.step != c.steps:
@@ -295,9 +321,13 @@ class Trainer:
     def write_preview(self) -> Path | None:
         if not self.dist.is_main or self.run_dir is None:
             return None
-        record = GenerationRecord(model_family=self.model.name, run_id=self.run_dir.name,
-                                  step=self.step, seed=PREVIEW_SEED,
-                                  params={"command": "train preview"})
+        record = GenerationRecord(
+            model_family=self.model.name,
+            run_id=self.run_dir.name,
+            step=self.step,
+            seed=PREVIEW_SEED,
+            params={"command": "train preview"},
+        )
         with self.sampling_weights() as model:
             path = write_preview(model, self.dataset, self.run_dir / "samples", self.step, record)
         plot_loss_curve(self.log.read(), self.run_dir / "loss_curve.png")
@@ -318,8 +348,15 @@ class Trainer:
             "train_config": to_dict(self.config.train),
         }
         meta = model_meta(self.model, self.data_info(), self.step, self.run_dir.name)
-        return save_checkpoint(self.run_dir, self.step, self.model, self.ema, state, meta,
-                               self.config.train.keep_checkpoints)
+        return save_checkpoint(
+            self.run_dir,
+            self.step,
+            self.model,
+            self.ema,
+            state,
+            meta,
+            self.config.train.keep_checkpoints,
+        )
 
     def _gather_rng(self) -> list[dict]:
         mine = rng_state()
