@@ -30,7 +30,7 @@ import artgan
 from artgan.config import DataConfig
 from artgan.data.text import load_sonnets
 from artgan.metrics.text import held_out_bpc
-from common import CpuShare, machine_lines, write_report
+from common import QUIET_TRAIN, CpuShare, machine_lines, write_report
 
 # char-rnn's defaults (Karpathy 2015): 2 x 128, seq 50 (here windows of 100 cut every 50),
 # batch 50, clip 5, Adam 2e-3; dropout added for this 86k-character training text.
@@ -46,10 +46,7 @@ TRAIN = {
     "beta1": 0.9,
     "beta2": 0.999,
     "ema_decay": 0.0,
-    "progress": False,
-    "tensorboard": False,
-    "sample_every": 0,
-    "checkpoint_every": 0,
+    **QUIET_TRAIN,
     "log_every": 10,
     "seed": 0,
 }

@@ -125,3 +125,67 @@ def write_report(name: str, text: str) -> Path:
     path = OUT_DIR / f"{name}.md"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+# ---------------------------------------------------------------------------------------------
+# Structured reports: bench/out/<name>.json, from which make_benchmarks.py builds BENCHMARKS.md.
+#
+#   {"name", "title", "command", "machine": [markdown lines], "date", "commit",
+#    "tables": [{"caption", "columns": [...], "rows": [[...], ...]}], "notes": [...]}
+
+
+def markdown_table(columns: list[str], rows: list[list]) -> list[str]:
+    """Lines of a markdown table; cells are shown as given (numbers with str())."""
+    lines = ["| " + " | ".join(map(str, columns)) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return lines
+
+
+def render_report(report: dict, level: int = 1) -> str:
+    """The markdown of a structured report (what write_json_report also writes to .md)."""
+    hashes = "#" * level
+    lines = [f"{hashes} {report['title']}", ""]
+    if report.get("command"):
+        lines += [f"`{report['command']}`", ""]
+    lines += [*report.get("machine", []), ""]
+    for table in report.get("tables", []):
+        if table.get("caption"):
+            lines += [f"{hashes}# {table['caption']}", ""]
+        lines += [*markdown_table(table["columns"], table["rows"]), ""]
+    notes = report.get("notes", [])
+    if notes:
+        lines += [f"- {note}" for note in notes] + [""]
+    return "\n".join(lines)
+
+
+def write_json_report(
+    name: str,
+    title: str,
+    tables: list[dict],
+    notes: list[str] | None = None,
+    command: str = "",
+) -> Path:
+    """Write bench/out/<name>.json (for make_benchmarks.py) and the same report as
+    bench/out/<name>.md; returns the JSON path. ``tables``: [{"caption", "columns", "rows"}]."""
+    import json
+
+    report = {
+        "name": name,
+        "title": title,
+        "command": command,
+        "machine": machine_lines(),
+        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "commit": git_commit(),
+        "tables": tables,
+        "notes": list(notes or []),
+    }
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    path = OUT_DIR / f"{name}.json"
+    path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    write_report(name, render_report(report))
+    return path
+
+
+# Training settings that keep a bench run quiet: no progress bar, TensorBoard, previews or
+# intermediate checkpoints (the benches time and score the final model only).
+QUIET_TRAIN = {"progress": False, "tensorboard": False, "sample_every": 0, "checkpoint_every": 0}

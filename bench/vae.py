@@ -32,7 +32,7 @@ import artgan
 from artgan.config import DataConfig
 from artgan.data import load_dataset
 from artgan.metrics.likelihood import bits_per_dim, elbo_per_image, iwae_per_image, summarize
-from common import OUT_DIR, CpuShare, machine_lines, write_report
+from common import OUT_DIR, QUIET_TRAIN, CpuShare, machine_lines, write_report
 
 DATASETS = {"fashion-mnist": 2000, "digits": 800}  # training steps (batch 64) for each
 
@@ -52,10 +52,7 @@ def train(source: str, steps: int, args) -> tuple[Path, float, float | None]:
                 "beta1": 0.9,
                 "seed": 0,
                 "device": "cpu",
-                "progress": False,
-                "tensorboard": False,
-                "sample_every": 0,
-                "checkpoint_every": 0,
+                **QUIET_TRAIN,
                 "log_every": 50,
             },
             "run_dir": str(run_dir),

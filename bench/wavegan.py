@@ -35,7 +35,7 @@ from artgan.data.spoken_digits import load_spoken_digits
 from artgan.metrics.audio import EXTRACTOR, log_mel_stats
 from artgan.provenance import GenerationRecord, write_audio, write_image
 from artgan.training.checkpoint import load_model
-from common import OUT_DIR, CpuShare, machine_lines, write_report
+from common import OUT_DIR, QUIET_TRAIN, CpuShare, machine_lines, write_report
 
 
 def fd_to(reference_stats, clips: torch.Tensor) -> float:
@@ -76,10 +76,7 @@ def main() -> None:
         "beta1": 0.5,
         "beta2": 0.9,
         "ema_decay": 0.0,
-        "progress": False,
-        "tensorboard": False,
-        "sample_every": 0,
-        "checkpoint_every": 0,
+        **QUIET_TRAIN,
         "log_every": 10,
         "threads": args.threads,
         "seed": 0,

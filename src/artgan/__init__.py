@@ -29,4 +29,12 @@ def sample(model, n: int, seed: int | None = None, **options):
     return model.sample(n, seed=seed, **options)
 
 
-__all__ = ["ArtganError", "__version__", "load", "sample", "train"]
+def evaluate(run, data=None, metrics=None, n=None, features=None, **options):
+    """Score a run against real data beside the real-vs-real floor; appends to the run's
+    metrics.json. See :func:`artgan.metrics.evaluate.evaluate`."""
+    from .metrics.evaluate import evaluate as _evaluate
+
+    return _evaluate(run, data=data, metrics=metrics, n=n, features=features, **options)
+
+
+__all__ = ["ArtganError", "__version__", "evaluate", "load", "sample", "train"]

@@ -176,6 +176,8 @@ class DataConfig:
     size: int = 0  # procedural datasets: how many items (0 = the dataset's default)
     in_memory_limit_mb: int = 2048  # larger decoded datasets stream through a DataLoader
     num_workers: int = 0  # DataLoader workers when streaming
+    source_b: str = ""  # two-domain models: the domain-B folder (``source`` is domain A)
+    pairing: str = "none"  # none | unpaired (cyclegan) | paired (pix2pix): see data/two_domain.py
 
     def __post_init__(self) -> None:
         if self.color not in ("auto", "rgb", "grey"):
@@ -186,6 +188,10 @@ class DataConfig:
             raise ConfigError("data.held_out_fraction must be in [0, 1)")
         if self.limit < 0 or self.size < 0:
             raise ConfigError("data.limit and data.size must be >= 0")
+        if self.pairing not in ("none", "unpaired", "paired"):
+            raise ConfigError(
+                f"data.pairing must be none, unpaired or paired, got {self.pairing!r}"
+            )
 
 
 @dataclass
@@ -204,7 +210,7 @@ class TrainConfig:
     ema_start: int = 0  # step at which EMA starts tracking (copy before)
     seed: int = 0
     device: str = "auto"  # auto | cpu | cuda | cuda:N | mps
-    precision: str = "auto"  # auto (bf16 autocast on CUDA, fp32 elsewhere) | fp32 | bf16
+    precision: str = "auto"  # auto (bf16 on CUDA that has it, else fp32) | fp32 | bf16
     sample_every: int = 500  # sample grid from a fixed seed every N steps (0 = only at the end)
     checkpoint_every: int = 1000  # 0 = only at the end
     keep_checkpoints: int = 2

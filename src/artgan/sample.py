@@ -59,12 +59,31 @@ def interpolation_latents(
 
 
 @torch.no_grad()
-def generate_from_latents(model, z: torch.Tensor, batch_size: int = 128) -> torch.Tensor:
+def generate_from_latents(
+    model, z: torch.Tensor, batch_size: int = 128, labels: torch.Tensor | None = None
+) -> torch.Tensor:
+    """Images of latents ``z`` (N, z_dim); ``labels`` (N, K) soft rows for conditional models
+    (None: the model's default, cycling through the classes)."""
     was_training = model.training
     model.eval()
-    out = [model.generate(chunk).float().cpu() for chunk in z.split(batch_size)]
+    if labels is None:
+        out = [model.generate(chunk).float().cpu() for chunk in z.split(batch_size)]
+    else:
+        out = [
+            model.generate(zc, yc).float().cpu()
+            for zc, yc in zip(z.split(batch_size), labels.split(batch_size))
+        ]
     model.train(was_training)
     return torch.cat(out)
+
+
+def class_path(rows: torch.Tensor, frames: int) -> torch.Tensor:
+    """``frames`` soft label rows (frames, K) moving linearly through the keyframe rows
+    (M, K) in order, first and last included: a tour between classes."""
+    t = torch.linspace(0, len(rows) - 1, frames)
+    k = t.floor().long().clamp(max=len(rows) - 2)  # segment of each frame
+    w = (t - k).unsqueeze(1)  # (frames, 1) position within the segment
+    return (1 - w) * rows[k] + w * rows[k + 1]
 
 
 def scatter_plot(

@@ -10,25 +10,9 @@ from PIL import Image
 
 from artgan.cli.main import main
 from artgan.provenance.output import read_record
+from tests.conftest import TINY_DCGAN_CLI
 
-TINY = [
-    "--model",
-    "dcgan",
-    "--data",
-    "digits",
-    "--model.image_size",
-    "32",
-    "--model.width",
-    "8",
-    "--model.z_dim",
-    "16",
-    "--batch-size",
-    "8",
-    "--train.progress",
-    "false",
-    "--train.tensorboard",
-    "false",
-]
+TINY = ["--model", "dcgan", "--data", "digits", *TINY_DCGAN_CLI]
 
 
 @pytest.fixture(scope="module")

@@ -76,8 +76,11 @@ def test_reconstruct_writes_originals_over_reconstructions(vae_run, tmp_path, ca
     assert record["params"]["command"] == "reconstruct" and len(record["params"]["indices"]) == 6
     test = load_dataset(DataConfig(source="digits", split="test", color="grey"), 32)
     first = test.x[record["params"]["indices"][0], 0].numpy()
-    assert np.array_equal(sheet[2 : 2 + 32, 2 : 2 + 32], first)
-    assert np.all(sheet[3 * TILE + 2 :, 2 * TILE + 2 :] == 255)  # short last row: blank
+    # The sheet is >= 128 px, so it carries the invisible watermark (about 40 dB PSNR): the
+    # pixels match to within a few grey levels.
+    assert np.abs(sheet[2 : 2 + 32, 2 : 2 + 32].astype(int) - first).mean() < 3
+    assert sheet[3 * TILE + 2 :, 2 * TILE + 2 :].mean() > 250  # short last row: blank (white)
+    assert record["watermark"].startswith("embedded")
 
 
 def test_traverse_writes_a_row_per_dimension(vae_run, tmp_path):

@@ -10,6 +10,7 @@ from PIL import Image
 
 from artgan.config import DataConfig
 from artgan.data import load_dataset
+from artgan.data.dataset import BatchStream
 from artgan.data.folder import find_images, load_image_folder
 from artgan.data.streaming import StreamingImageFolder
 from artgan.errors import DataError
@@ -217,6 +218,19 @@ def test_streaming_gives_the_same_batches_as_in_memory(tmp_path):
         b = stream.get(batch_indices, torch.Generator().manual_seed(k))
         assert torch.equal(a.x, b.x) and torch.equal(a.y, b.y)
     assert stream.to("cpu") is stream
+
+
+def test_batch_stream_decodes_ahead_and_matches_in_memory(tmp_path):
+    for i in range(10):
+        save(tmp_path / f"{i}.png", noise(i, 30))
+    options = dict(image_size=16, crop="random", flip=True)
+    memory, stream = load(tmp_path, **options), load(tmp_path, in_memory_limit_mb=0, **options)
+    from_memory, from_files = BatchStream(memory, 4, seed=3), BatchStream(stream, 4, seed=3)
+    for k in range(5):  # more than an epoch
+        a, b = from_memory.next(), from_files.next()
+        assert torch.equal(a.x, b.x)
+        ahead = {tuple(from_files.order.indices(k + j).tolist()) for j in (1, 2)}
+        assert ahead <= set(stream._pending)  # the next two batches are already decoding
 
 
 def test_streaming_counts_bad_files_and_keeps_the_batch_size(tmp_path):

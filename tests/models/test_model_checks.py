@@ -24,7 +24,11 @@ def fake_batch(model, n: int = 8) -> Batch:
         c = model.config
         return Batch(torch.randint(len(c.vocabulary), (n, c.seq_len + 1)))
     shape = model.sample(1, seed=0).shape[1:]
-    return Batch(torch.rand(n, *shape) * 2 - 1)
+    conditional = getattr(model, "conditional", False)
+    labels = torch.arange(n) % model.config.num_classes if conditional else None
+    # Image-to-image families (cyclegan, pix2pix) train on a second, domain-B image per item.
+    x_b = torch.rand(n, *shape) * 2 - 1 if getattr(model, "task", "") == "translation" else None
+    return Batch(torch.rand(n, *shape) * 2 - 1, labels, x_b)
 
 
 def draw(model, n: int, seed: int):
@@ -101,4 +105,4 @@ def test_build_model_from_config_is_deterministic_by_torch_seed(family):
     a, b = make(family, seed=5), make(family, seed=5)
     for (ka, va), (kb, vb) in zip(a.state_dict().items(), b.state_dict().items()):
         assert ka == kb and torch.equal(va, vb)
-    assert build_model(a.config).name == family
+    assert build_model(a.config).name == TINY_MODELS[family]["name"]

@@ -55,16 +55,57 @@ def test_quality_psnr_above_40db(photo, marked):
 
 
 def test_survives_jpeg_50(marked):
-    buffer = io.BytesIO()
-    Image.fromarray(marked).save(buffer, format="JPEG", quality=50)
-    jpeg = np.asarray(Image.open(buffer).convert("RGB"))
-    assert watermark.detect(jpeg).payload == PAYLOAD
+    assert watermark.detect(_jpeg(marked, 50)).payload == PAYLOAD
 
 
 def test_survives_half_size_resize(marked):
     half = np.asarray(Image.fromarray(marked).resize((256, 256), Image.Resampling.BICUBIC))
     result = watermark.detect(half)
     assert result.found and result.payload == PAYLOAD
+
+
+def _jpeg(image: np.ndarray, quality: int) -> np.ndarray:
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, format="JPEG", quality=quality)
+    return np.asarray(Image.open(buffer).convert("RGB"))
+
+
+def test_smallest_markable_image_survives_jpeg_50_and_halving():
+    small = skdata.coffee()[40:168, 100:228]  # (128, 128, 3): MIN_SIZE on both sides
+    marked = watermark.embed(small, PAYLOAD)
+    assert _psnr(marked, small) >= 40.0
+    assert watermark.detect(_jpeg(marked, 50)).payload == PAYLOAD
+    half = np.asarray(Image.fromarray(marked).resize((64, 64), Image.Resampling.BICUBIC))
+    assert watermark.detect(half).payload == PAYLOAD
+
+
+def test_survives_doubling(marked):
+    double = np.asarray(Image.fromarray(marked[:200, :240]).resize((480, 400)))
+    result = watermark.detect(double)
+    assert result.found and result.payload == PAYLOAD
+
+
+def test_informed_embedding_raises_the_weakest_bits(photo):
+    """The informed gains keep the energy of the data bits and lift the weakest margin."""
+    crop = photo[100:260, 200:360]  # (160, 160, 3): small enough for the picture to interfere
+    coded = 1.0 - 2.0 * watermark._coded_bits(PAYLOAD)
+    layout = watermark.tile_layout()
+    n = np.bincount(layout.bit_of[layout.bit_of >= 0], minlength=watermark.CODED_BITS)
+
+    def spectrum(image: np.ndarray) -> np.ndarray:
+        return watermark._tile_spectrum(watermark.fold(watermark.whiten(watermark._luma(image))))
+
+    def marked_with(gain: np.ndarray) -> np.ndarray:
+        return watermark._embed_pattern(crop, watermark.tile_pattern(PAYLOAD, gain))
+
+    def weakest_margin(gain: np.ndarray) -> float:
+        read = spectrum(marked_with(gain))
+        return float(np.min(watermark._soft_bits(read / watermark._ring_noise(read)) * coded))
+
+    uniform = np.ones(watermark.CODED_BITS)
+    gain = watermark._informed_gain(spectrum(marked_with(uniform)), spectrum(crop), coded, uniform)
+    assert np.isclose(np.sum(n * gain**2), np.sum(n))
+    assert weakest_margin(gain) > weakest_margin(uniform)
 
 
 def test_survives_off_centre_crop(marked):

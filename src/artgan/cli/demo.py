@@ -7,6 +7,8 @@ import shutil
 import time
 from pathlib import Path
 
+import torch
+
 from ..provenance import write_gif, write_image
 from ..provenance.record import record_for_model
 from ..sample import make_grid
@@ -44,6 +46,7 @@ def add_parser(subparsers) -> None:
 def run(args) -> int:
     from ..cli.interpolate import interpolation_frames
     from ..training.checkpoint import load_model
+    from ..training.precision import cpu_has_native_bf16
     from ..training.trainer import train
 
     out = Path(args.out)
@@ -52,7 +55,18 @@ def run(args) -> int:
         shutil.rmtree(run_dir)
     print(f"artgan demo: training a DCGAN on procedural abstract art for {args.steps} steps")
     start = time.perf_counter()
-    train(DEMO_CONFIG, steps=args.steps, device=args.device, run_dir=str(run_dir))
+    # bf16 about doubles CPU training speed where the CPU does bf16 natively, with the same
+    # sample quality (bench/train_throughput.py); elsewhere auto (bf16 on CUDA, else fp32).
+    precision = "bf16" if args.device in ("auto", "cpu") and cpu_has_native_bf16() else "auto"
+    if args.device == "auto" and torch.cuda.is_available():
+        precision = "auto"
+    train(
+        DEMO_CONFIG,
+        steps=args.steps,
+        device=args.device,
+        **{"train.precision": precision},
+        run_dir=str(run_dir),
+    )
     minutes = (time.perf_counter() - start) / 60
     model = load_model(run_dir)
     record = record_for_model(model, seed=7, command="demo")

@@ -18,6 +18,12 @@ def add_parser(subparsers) -> None:
     )
     init.add_argument("--force", action="store_true", help="replace an existing identity")
     init.add_argument(
+        "--cert",
+        metavar="PEM",
+        help="bring your own: a certificate chain (signer first) to install instead",
+    )
+    init.add_argument("--key", metavar="PEM", help="the private key of --cert (unencrypted PEM)")
+    init.add_argument(
         "--name",
         default=keys.DEFAULT_SIGNER_NAME,
         help="signer name written into the certificate (shown by verifiers)",
@@ -45,8 +51,14 @@ def _print(info: dict) -> None:
 
 
 def run_init(args) -> int:
-    identity = keys.create_signing_identity(args.dir, common_name=args.name, force=args.force)
-    print(f"created a signing identity in {identity.paths.private_key.parent}")
+    if bool(args.cert) != bool(args.key):
+        raise ConfigError("give both --cert and --key to install your own certificate")
+    if args.cert:
+        identity = keys.install_signing_identity(args.cert, args.key, args.dir, force=args.force)
+        print(f"installed your certificate and key in {identity.paths.private_key.parent}")
+    else:
+        identity = keys.create_signing_identity(args.dir, common_name=args.name, force=args.force)
+        print(f"created a signing identity in {identity.paths.private_key.parent}")
     _print(keys.describe(identity))
     return 0
 

@@ -22,8 +22,19 @@ COMMAND_MODULES = [
     "info",
     "verify",
     "keys",
+    "data",
     "reconstruct",
     "traverse",
+    "explore",
+    "invert",
+    "edit",
+    "augment",
+    "upscale",
+    "inpaint",
+    "create",
+    "stylize",
+    "style_transfer",
+    "eval",
 ]
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import ArtganError
+from ..models.conditioning import require_conditional
 from ..provenance import write_audio, write_image, write_points, write_text
 from ..provenance.output import IMAGE_FORMATS
 from ..provenance.record import record_for_model
@@ -44,6 +45,13 @@ def add_parser(subparsers) -> None:
         help="resample latent values beyond +-T (0 = off; 0.5-1.0 trades variety for quality)",
     )
     p.add_argument("--columns", type=int, default=0, help="grid width (default: square)")
+    p.add_argument(
+        "--class",
+        dest="class_",
+        metavar="CLASS",
+        help="conditional models: a class name (monet), or a blend (monet:0.5,vangogh:0.5); "
+        "default: every class in turn",
+    )
     text = p.add_argument_group("text models")
     text.add_argument("--prime", default="", help="text to start from (default: a new line)")
     text.add_argument(
@@ -65,6 +73,11 @@ def add_parser(subparsers) -> None:
         default=0,
         help="draw only among the k most likely characters (0 = all)",
     )
+    p.add_argument(
+        "--originality-guard",
+        action="store_true",
+        help="image models: reject and redraw samples that are near-copies of training images",
+    )
     add_device(p)
     p.set_defaults(func=run)
 
@@ -77,12 +90,24 @@ def run(args) -> int:
     if args.truncation < 0:
         raise ArtganError("--truncation must be >= 0")
     model = load_model(args.run, device=args.device)
+    if args.class_:
+        require_conditional(model, "--class")
     args.n = args.n or DEFAULT_N.get(model.output_kind, 64)
+    if args.originality_guard:
+        from .sample_guard import write_guarded
+
+        return write_guarded(model, args, {"classes": args.class_} if args.class_ else {})
     if model.output_kind == "text":
         return write_texts(model, args)
-    samples = model.sample(args.n, seed=args.seed, truncation=args.truncation)
+    class_options = {"classes": args.class_} if args.class_ else {}
+    samples = model.sample(args.n, seed=args.seed, truncation=args.truncation, **class_options)
     record = record_for_model(
-        model, seed=args.seed, command="sample", n=args.n, truncation=args.truncation
+        model,
+        seed=args.seed,
+        command="sample",
+        n=args.n,
+        truncation=args.truncation,
+        **({"class": args.class_} if args.class_ else {}),
     )
     out = Path(args.out)
     suffix = out.suffix.lower()

@@ -30,10 +30,29 @@ def add_parser(subparsers) -> None:
         help="a folder of images, a .npy/.csv point file, or a built-in "
         "dataset: art, digits, fashion-mnist, ring8, grid25 (default: art)",
     )
+    p.add_argument(
+        "--data-a",
+        help="two-domain models (cyclegan, pix2pix): the domain-A folder (data.source)",
+    )
+    p.add_argument(
+        "--data-b",
+        help="two-domain models: the domain-B folder (data.source_b); cyclegan's are unpaired, "
+        "pix2pix's matched by file name",
+    )
     p.add_argument("--steps", type=str, help="total generator steps of the run")
     p.add_argument("--batch-size", type=str)
     p.add_argument("--loss", help="bce, minimax, lsgan, wgan, wgan-gp, hinge")
     p.add_argument("--image-size", type=str)
+    p.add_argument(
+        "--scale", type=str, help="super-resolution factor, 2 or 4 (the same as --model.scale)"
+    )
+    p.add_argument(
+        "--conditional",
+        action="store_true",
+        default=None,
+        help="class-conditional GAN (labels from subfolders or the dataset's classes); "
+        "the same as --model.conditional true",
+    )
     p.add_argument("--seed", type=str)
     p.add_argument("--device", help="auto (default), cpu, cuda, cuda:N, mps")
     p.add_argument("--run-dir", help="run folder (default runs/NNNNN-<model>-<data>)")
@@ -53,8 +72,12 @@ def run(args) -> int:
         "batch_size": args.batch_size,
         "loss": args.loss,
         "image_size": args.image_size,
+        "scale": args.scale,
         "seed": args.seed,
         "device": args.device,
+        "conditional": args.conditional,
+        "data_a": args.data_a,
+        "data_b": args.data_b,
     }
     overrides = {k: v for k, v in overrides.items() if v is not None}
     overrides.update(parse_dotted(args.extra))

@@ -51,7 +51,10 @@ def _print(report: VerifyReport) -> None:
             shown = json.dumps(value) if isinstance(value, (dict, list)) else value
             print(f"    {key:<{width}}  {shown}")
     mark = report.watermark
-    if mark is not None:
+    unmarked = str((report.record or {}).get("watermark", ""))
+    if unmarked.startswith("not watermarked") and not (mark and mark.get("found")):
+        print(f"  watermark  none: the record says {unmarked}")
+    elif mark is not None:
         if mark.get("error"):
             print(f"  watermark  not checked: {mark['error']}")
         elif mark["found"]:

@@ -28,6 +28,15 @@ def load_dataset(config: DataConfig, image_size: int | None = None):
     """Load ``config.source``: a built-in name, an image folder, a .npy/.csv point file, a text
     file, or a folder of sound files. ``image_size`` is the size of one item: the image side,
     or the text window / audio clip length of the model being trained."""
+    if config.pairing != "none":
+        from .two_domain import load_two_domain
+
+        return load_two_domain(config, image_size)
+    if config.source_b:
+        raise DataError(
+            "data.source_b (--data-b) is for two-domain models; train --model cyclegan "
+            "(unpaired) or --model pix2pix (paired)"
+        )
     if config.source in DATASETS:
         return DATASETS.get(config.source)(config, image_size)
     path = Path(config.source).expanduser()

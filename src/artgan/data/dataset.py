@@ -30,6 +30,9 @@ class DataReport:
     skipped_examples: list[str] = field(default_factory=list)
     excluded: int = 0  # files marked do-not-train
     notes: list[str] = field(default_factory=list)
+    excluded_files: list[str] = field(default_factory=list)  # "path (reason)", all of them
+    manifest_sha256: str = ""  # the dataset manifest's hash (data/consent.py), folders only
+    licences: dict = field(default_factory=dict)  # licence -> trainable files under it
 
     def to_dict(self) -> dict:
         return {
@@ -39,6 +42,9 @@ class DataReport:
             "skipped_examples": self.skipped_examples,
             "excluded": self.excluded,
             "notes": self.notes,
+            "excluded_files": self.excluded_files,
+            "manifest_sha256": self.manifest_sha256,
+            "licences": self.licences,
         }
 
 
@@ -151,6 +157,9 @@ class BatchOrder:
         return torch.Generator().manual_seed((self.seed * 7_919 + k) * 64 + self.rank)
 
 
+PREFETCH_BATCHES = 2  # batches a streaming dataset decodes ahead of the one asked for
+
+
 class BatchStream:
     """Endless, resumable batches: ``next()`` returns the batch for counter ``position``."""
 
@@ -172,10 +181,15 @@ class BatchStream:
     def next(self) -> Batch:
         k = self.position
         self.position += 1
+        prefetch = getattr(self.dataset, "prefetch", None)
+        if prefetch is not None:  # a streaming dataset decodes the next batches meanwhile
+            for ahead in range(1, PREFETCH_BATCHES + 1):
+                prefetch(self.order.indices(k + ahead))
         batch = self.dataset.get(self.order.indices(k), self.order.augment_generator(k))
         x = batch.x.to(self.device, non_blocking=True)
         y = batch.y.to(self.device) if batch.y is not None else None
-        return Batch(x, y)
+        x_b = batch.x_b.to(self.device, non_blocking=True) if batch.x_b is not None else None
+        return Batch(x, y, x_b)
 
 
 def resize_images(x: torch.Tensor, size: int) -> torch.Tensor:

@@ -5,6 +5,9 @@ Each image is converted to RGB (or grey), its shorter side resized and the centr
 sits in one of at least two such subfolders. A file that fails to decode is skipped, counted and
 named (the first few) in the data report and one warning; the rest trains. A folder whose decoded
 tensor would pass ``data.in_memory_limit_mb`` is decoded batch by batch instead (streaming.py).
+Files marked do-not-train (a sidecar, or a C2PA training-mining assertion; see consent.py) are
+left out, counted and named in the data report and one warning; the report carries the dataset
+manifest's hash.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from PIL import Image, ImageOps
 
 from ..config import DataConfig
 from ..errors import DataError
+from .consent import scan_files, with_consent
 from .dataset import DataReport, InMemoryDataset
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff")
@@ -147,6 +151,8 @@ def load_image_folder(root: Path, config: DataConfig, image_size: int | None):
     if not files:
         raise DataError(f"no images ({' '.join(IMAGE_SUFFIXES)}) in {root} or its subfolders")
     classes = class_layout(root, files)  # from all files, so every split has the same labels
+    consent = scan_files(root, files)  # do-not-train files are left out, counted and named
+    files = consent.trainable(root)
     files = select_files(root, files, config)
     labels = None
     if classes:
@@ -162,8 +168,11 @@ def load_image_folder(root: Path, config: DataConfig, image_size: int | None):
     if len(files) * channels * stored * stored > config.in_memory_limit_mb * 2**20:
         from .streaming import StreamingImageFolder
 
-        return StreamingImageFolder(
-            root, files, labels, classes, read, (channels, stored), crop_size or stored, config
+        return with_consent(
+            StreamingImageFolder(
+                root, files, labels, classes, read, (channels, stored), crop_size or stored, config
+            ),
+            consent,
         )
 
     x = torch.empty((len(files), channels, stored, stored), dtype=torch.uint8)  # (N, C, H, W)
@@ -193,4 +202,5 @@ def load_image_folder(root: Path, config: DataConfig, image_size: int | None):
         report.skipped, report.skipped_examples = len(bad), skipped_examples(root, bad)
         warnings.warn(skipped_message(root, bad), stacklevel=2)
     report.count = len(x)
-    return InMemoryDataset(x, y, classes, report, flip=config.flip, crop_size=crop_size)
+    dataset = InMemoryDataset(x, y, classes, report, flip=config.flip, crop_size=crop_size)
+    return with_consent(dataset, consent)

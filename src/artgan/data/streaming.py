@@ -3,9 +3,11 @@
 ``get(indices)`` decodes exactly those files (a small thread pool: Pillow decodes and resizes
 with the GIL released) and applies the same crop and flip draws as InMemoryDataset, so the batch
 order stays a pure function of (seed, batch counter) and a resumed run gets the same batches.
-``prefetch(indices)`` starts decoding a later batch in the background. Threads rather than a
-DataLoader: the trainer asks for given indices one batch at a time, which a sampler-driven
-DataLoader cannot serve without knowing the order in advance.
+``prefetch(indices)`` starts decoding a later batch in the background; BatchStream asks for the
+next two batches each step, so decoding overlaps training. Threads rather than DataLoader worker
+processes: Pillow decodes and resizes with the GIL released, so threads run in parallel without
+pickling batches between processes, and batches are asked for by counter (the resumable,
+rank-sliced BatchOrder) rather than by a sampler's iterator.
 """
 
 from __future__ import annotations

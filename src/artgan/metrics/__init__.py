@@ -17,6 +17,7 @@ from .functional import (
     kid,
     precision_recall,
 )
+from .memorization import calibrate_threshold, near_copy_rate, nearest_neighbours
 
 __all__ = [
     "DensityCoverage",
@@ -26,6 +27,7 @@ __all__ = [
     "MeanStd",
     "PrecisionRecall",
     "cached_features",
+    "calibrate_threshold",
     "density_coverage",
     "fid_from_features",
     "frechet_distance",
@@ -33,5 +35,7 @@ __all__ = [
     "get_extractor",
     "inception_score",
     "kid",
+    "near_copy_rate",
+    "nearest_neighbours",
     "precision_recall",
 ]

@@ -3,12 +3,15 @@
 The key is the sha256 of the images' dtype, shape and bytes, the extractor's name and its
 ``version`` (which changes with its weights or preprocessing). Files are safetensors, written
 atomically; a cache file that cannot be read is recomputed and replaced.
+
+Cached files (features, trained classifiers) live under :func:`cache_root`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -20,6 +23,23 @@ from ..errors import DataError
 from .extractors.base import FeatureExtractor
 
 CACHE_FORMAT = "1"  # bump if the key or the file layout changes
+
+
+def cache_root() -> Path:
+    """artgan's cache folder: ``$ARTGAN_CACHE``, else ``$ARTGAN_HOME/cache``, else
+    ``$XDG_CACHE_HOME/artgan``, else ``~/.cache/artgan``. Everything in it can be recomputed."""
+    if os.environ.get("ARTGAN_CACHE"):
+        return Path(os.environ["ARTGAN_CACHE"]).expanduser()
+    if os.environ.get("ARTGAN_HOME"):
+        return Path(os.environ["ARTGAN_HOME"]).expanduser() / "cache"
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base).expanduser() / "artgan"
+
+
+def safe_name(name: str) -> str:
+    """``name`` usable in a file name on any system (e.g. ``classifier:./my data`` ->
+    ``classifier-my-data``)."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") or "features"
 
 
 def content_key(images: torch.Tensor, extractor: FeatureExtractor) -> str:
@@ -36,13 +56,15 @@ def content_key(images: torch.Tensor, extractor: FeatureExtractor) -> str:
 
 
 def cached_features(
-    extractor: FeatureExtractor, images: torch.Tensor, cache_dir: str | os.PathLike
+    extractor: FeatureExtractor, images: torch.Tensor, cache_dir: str | os.PathLike | None = None
 ) -> torch.Tensor:
     """``extractor(images)``, read from ``cache_dir`` when these exact images were embedded
     before by the same extractor version; (N, dim) float32. uint8 images are the natural key
-    (what is stored on disk); float images work too but any change of a bit is a new entry."""
+    (what is stored on disk); float images work too but any change of a bit is a new entry.
+    ``cache_dir`` defaults to ``cache_root()/features``."""
     key = content_key(images, extractor)
-    path = Path(cache_dir) / f"{extractor.name}-{key[:32]}.safetensors"
+    folder = Path(cache_dir) if cache_dir is not None else cache_root() / "features"
+    path = folder / f"{safe_name(extractor.name)}-{key[:32]}.safetensors"
     if path.is_file():
         try:
             features = load_file(path)["features"]

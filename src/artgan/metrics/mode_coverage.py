@@ -73,3 +73,15 @@ def _to_numpy(values):
     if detach is not None:
         return detach().float().cpu().numpy()
     return values
+
+
+def score_mixture(model, mixture: str, n: int = 2500, seed: int = 0) -> dict:
+    """Draw ``n`` samples from ``model`` (deterministic by ``seed``) and score them against a
+    built-in mixture (``ring8`` or ``grid25``) with the protocol above."""
+    from ..data.points import MIXTURES
+
+    if mixture not in MIXTURES:
+        raise DataError(f"unknown mixture {mixture!r}; valid: {', '.join(MIXTURES)}")
+    means_fn, std = MIXTURES[mixture]
+    samples = model.sample(n, seed=seed)
+    return {**mode_coverage(samples.reshape(n, -1), means_fn(), std), "n": n}

@@ -1,7 +1,19 @@
 """Model families. Each file registers itself; they are imported here by hand (no scanning)."""
 
 from ..registry import MODELS
-from . import charrnn, dcgan, mlp, resnet, vae, vaegan, wavegan  # noqa: F401  (registration)
+from . import (  # noqa: F401  (registration)
+    charrnn,
+    cyclegan,
+    dcgan,
+    inpaint,
+    mlp,
+    pix2pix,
+    resnet,
+    super_resolution,
+    vae,
+    vaegan,
+    wavegan,
+)
 from .base import Batch, DataSpec, GenerativeModel, Phase
 
 

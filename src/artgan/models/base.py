@@ -18,6 +18,7 @@ from torch import nn
 class Batch:
     x: torch.Tensor  # (B, ...) float, images in [-1, 1]
     y: torch.Tensor | None = None  # (B,) int64 class labels, when the data has them
+    x_b: torch.Tensor | None = None  # (B, C, H, W) domain-B images of two-domain data
 
 
 @dataclass
@@ -30,6 +31,16 @@ class Phase:
     repeat: int = 1  # run this many times per step, each on a fresh batch (n_critic)
     weight_decay: float = 0.0
     clip_grad_norm: float = 0.0  # clip the phase's global gradient norm to this (0 = off)
+
+
+def critic_then_generator(train, critic_steps: int = 1) -> list[Phase]:
+    """The adversarial step every GAN here takes: D (``critic_steps`` times, each on a fresh
+    batch), then G, with the run's learning rates and Adam betas."""
+    betas = (train.beta1, train.beta2)
+    return [
+        Phase("D", ["D"], train.lr_d, betas, repeat=critic_steps),
+        Phase("G", ["G"], train.lr_g, betas),
+    ]
 
 
 @dataclass

@@ -3,14 +3,25 @@
 A family subclass builds ``G`` and ``D``; this class owns the two phases (discriminator then
 generator), the composed objective (losses/objective.py), and latent sampling. ``D`` must offer
 ``features(x)`` and ``head(features)`` with ``D(x) == D.head(D.features(x))``.
+
+Class-conditional GANs (``model.conditional``): G and D take soft label rows ``y`` (B, K) as a
+second argument (``G(z, y)``, ``D(x, y)``, ``D.features(x, y)``, ``D.head(features, y)``); fakes
+get the labels of the real batch they are judged beside, so classes are drawn as often as the
+data has them. With ``model.cond_d acgan`` (Odena et al. 2017, "Conditional Image Synthesis with
+Auxiliary Classifier GANs") both players also minimise the cross-entropy of D's class
+prediction (``D.classify``), D on real and fake images, G on its fakes.
 """
 
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 
+from ..errors import ConfigError
 from ..losses.objective import GANObjective
-from .base import Batch, GenerativeModel, Phase, make_generator
+from ..nn.conditional import as_soft_labels
+from .base import Batch, GenerativeModel, Phase, critic_then_generator, make_generator
+from .conditioning import ClassRequest, resolve_labels
 
 
 class GAN(GenerativeModel):
@@ -45,8 +56,25 @@ class GAN(GenerativeModel):
                 outside = z.abs() > truncation
         return z
 
+    @property
+    def conditional(self) -> bool:
+        return bool(getattr(self.config, "conditional", False))
+
+    @property
+    def class_names(self) -> list[str]:
+        return list(getattr(self.config, "class_names", []) or [])
+
+    def labels(self, classes: ClassRequest, n: int) -> torch.Tensor | None:
+        """Soft label rows (n, K) for a class request (see models/conditioning.py)."""
+        return resolve_labels(self.config, classes, n)
+
     def generate(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        return self.G(z.to(self.device))
+        if not self.conditional:
+            return self.G(z.to(self.device))
+        if labels is None:
+            labels = self.labels(None, z.shape[0])
+        y = as_soft_labels(labels, self.config.num_classes).to(self.device)
+        return self.G(z.to(self.device), y)
 
     @torch.no_grad()
     def sample(
@@ -56,23 +84,29 @@ class GAN(GenerativeModel):
         generator: torch.Generator | None = None,
         truncation: float = 0.0,
         batch_size: int = 256,
+        classes: ClassRequest = None,
         **_: object,
     ) -> torch.Tensor:
-        """``n`` samples in [-1, 1], deterministic by ``seed``; returned on the CPU."""
+        """``n`` samples in [-1, 1], deterministic by ``seed``; returned on the CPU.
+        ``classes`` (conditional models): a class name, a blend ``"a:0.5,b:0.5"``, a list of
+        one request per sample, or label rows; None cycles through the classes."""
+        y = self.labels(classes, n)
         was_training = self.training
         self.eval()
         z = self.latents(n, seed, generator, truncation)
-        out = [self.generate(chunk).float().cpu() for chunk in z.split(batch_size)]
+        if y is None:
+            out = [self.generate(chunk).float().cpu() for chunk in z.split(batch_size)]
+        else:
+            out = [
+                self.generate(zc, yc).float().cpu()
+                for zc, yc in zip(z.split(batch_size), y.split(batch_size))
+            ]
         self.train(was_training)
         return torch.cat(out)
 
     # --- training -------------------------------------------------------------------------
     def phases(self, train) -> list[Phase]:
-        betas = (train.beta1, train.beta2)
-        return [
-            Phase("D", ["D"], train.lr_d, betas, repeat=self.config.objective.critic_steps),
-            Phase("G", ["G"], train.lr_g, betas),
-        ]
+        return critic_then_generator(train, self.config.objective.critic_steps)
 
     def ema_modules(self) -> list[str]:
         return ["G"]
@@ -81,12 +115,41 @@ class GAN(GenerativeModel):
         return torch.randn(batch.x.shape[0], self.z_dim, device=batch.x.device)
 
     def train_step(self, phase: str, batch: Batch, step: int) -> dict[str, torch.Tensor]:
+        if self.conditional:
+            return self._conditional_step(phase, batch)
         if phase == "D":
             with torch.no_grad():
                 fake = self.G(self._noise(batch))
             return self.objective.discriminator_losses(self.D, batch.x, fake)
         fake = self.G(self._noise(batch))
         return self.objective.generator_losses(self.D, fake, real=batch.x)
+
+    def _conditional_step(self, phase: str, batch: Batch) -> dict[str, torch.Tensor]:
+        if batch.y is None:
+            raise ConfigError("a conditional model needs labelled batches (data with classes)")
+        y = as_soft_labels(batch.y, self.config.num_classes)
+        acgan = self.config.cond_d == "acgan"
+        if phase == "D":
+            with torch.no_grad():
+                fake = self.G(self._noise(batch), y)
+            losses = self.objective.discriminator_losses(self.D, batch.x, fake, y=y)
+            if acgan:
+                cls = self._class_loss(batch.x, y) + self._class_loss(fake, y)
+                losses["loss"] = losses["loss"] + self.config.acgan_weight * cls
+                losses["d_cls"] = cls.detach()
+            return losses
+        fake = self.G(self._noise(batch), y)
+        losses = self.objective.generator_losses(self.D, fake, real=batch.x, y=y)
+        if acgan:
+            cls = self._class_loss(fake, y)
+            losses["loss"] = losses["loss"] + self.config.acgan_weight * cls
+            losses["g_cls"] = cls.detach()
+        return losses
+
+    def _class_loss(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """Cross-entropy of D's auxiliary classifier against (soft) labels ``y`` (AC-GAN)."""
+        logits = self.D.classify(self.D.features(self.objective.augment(x)))
+        return F.cross_entropy(logits.float(), y)
 
     def after_phase_step(self, phase: str) -> None:
         if phase == "D":

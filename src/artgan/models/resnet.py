@@ -2,6 +2,10 @@
 Networks", appendix B), the residual architecture of Gulrajani et al. 2017 scaled from 32 to
 128 px: generator blocks upsample x2 with batch norm and ReLU; discriminator blocks downsample
 with spectral norm; global sum pooling; hinge loss by default.
+
+Class-conditional (``model.conditional``), as in Miyato & Koyama 2018 ("cGANs with Projection
+Discriminator"): conditional batch norm in every generator block, and a projection head on the
+pooled discriminator features (or one head per class, or an AC-GAN classifier: ``model.cond_d``).
 """
 
 from __future__ import annotations
@@ -16,9 +20,17 @@ from torch import nn
 
 from ..errors import ConfigError
 from ..losses.objective import ObjectiveConfig
-from ..nn.layers import NORMS, norm2d, spectral
+from ..nn.conditional import (
+    ConditionalBatchNorm2d,
+    ConditionalHead,
+    ConditionalSequential,
+    apply_norm,
+    reset_conditional_norms,
+)
+from ..nn.layers import NORMS, MinibatchStdDev, norm2d, spectral
 from ..registry import MODELS
 from .base import DataSpec
+from .conditioning import check_conditional_fields, set_classes
 from .gan import GAN
 
 SIZES = (32, 64, 128)
@@ -38,6 +50,11 @@ class ResNetGANConfig:
     g_norm: str = "batch"
     spectral_norm: bool = True
     objective: ObjectiveConfig = field(default_factory=_hinge_objective)
+    conditional: bool = False  # class-conditional G and D (labels from the data)
+    cond_d: str = "projection"  # projection | multihead | acgan
+    acgan_weight: float = 1.0  # weight of the AC-GAN class loss
+    num_classes: int = 0  # set from the data
+    class_names: list[str] = field(default_factory=list)  # set from the data
 
     def __post_init__(self) -> None:
         if self.image_size not in SIZES:
@@ -50,24 +67,34 @@ class ResNetGANConfig:
             raise ConfigError("z_dim and width must be positive")
         if self.g_norm not in NORMS:
             raise ConfigError(f"g_norm must be one of {', '.join(NORMS)}")
+        check_conditional_fields(self)
+        if self.conditional and self.g_norm != "batch":
+            raise ConfigError("a conditional resnet uses conditional batch norm: set g_norm batch")
 
     def with_data(self, spec: DataSpec) -> ResNetGANConfig:
         if len(spec.shape) != 3:
             raise ConfigError("resnet needs image data; for 2-D points use --model mlp")
         self.channels = spec.shape[0]
+        set_classes(self, spec)
         return self
 
 
+def generator_norm(c: ResNetGANConfig, channels: int) -> nn.Module:
+    if c.conditional:
+        return ConditionalBatchNorm2d(channels, c.num_classes)
+    return norm2d(c.g_norm, channels)
+
+
 class UpBlock(nn.Module):
-    def __init__(self, cin: int, cout: int, norm: str):
+    def __init__(self, cin: int, cout: int, c: ResNetGANConfig):
         super().__init__()
-        self.n1, self.c1 = norm2d(norm, cin), nn.Conv2d(cin, cout, 3, 1, 1)
-        self.n2, self.c2 = norm2d(norm, cout), nn.Conv2d(cout, cout, 3, 1, 1)
+        self.n1, self.c1 = generator_norm(c, cin), nn.Conv2d(cin, cout, 3, 1, 1)
+        self.n2, self.c2 = generator_norm(c, cout), nn.Conv2d(cout, cout, 3, 1, 1)
         self.skip = nn.Conv2d(cin, cout, 1)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h = F.interpolate(F.relu(self.n1(x)), scale_factor=2.0, mode="nearest")
-        h = self.c2(F.relu(self.n2(self.c1(h))))
+    def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        h = F.interpolate(F.relu(apply_norm(self.n1, x, y)), scale_factor=2.0, mode="nearest")
+        h = self.c2(F.relu(apply_norm(self.n2, self.c1(h), y)))
         return h + self.skip(F.interpolate(x, scale_factor=2.0, mode="nearest"))
 
 
@@ -92,14 +119,23 @@ class ResNetGenerator(nn.Module):
         self.ch = c.width
         self.fc = nn.Linear(c.z_dim, 4 * 4 * c.width)
         n_up = int(math.log2(c.image_size)) - 2
-        self.blocks = nn.Sequential(*[UpBlock(c.width, c.width, c.g_norm) for _ in range(n_up)])
-        self.out = nn.Sequential(
-            norm2d(c.g_norm, c.width), nn.ReLU(), nn.Conv2d(c.width, c.channels, 3, 1, 1), nn.Tanh()
+        self.blocks = nn.Sequential(*[UpBlock(c.width, c.width, c) for _ in range(n_up)])
+        self.out = ConditionalSequential(
+            generator_norm(c, c.width),
+            nn.ReLU(),
+            nn.Conv2d(c.width, c.channels, 3, 1, 1),
+            nn.Tanh(),
         )
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
+    def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
         h = self.fc(z).view(z.shape[0], self.ch, 4, 4)  # (B, C, 4, 4)
-        return self.out(self.blocks(h))
+        for block in self.blocks:
+            h = block(h, y)
+        return self.out(h, y)
+
+    def latent_weight(self) -> torch.Tensor:
+        """The first layer as a matrix (out, z_dim)."""
+        return self.fc.weight
 
 
 class ResNetDiscriminator(nn.Module):
@@ -107,27 +143,41 @@ class ResNetDiscriminator(nn.Module):
         super().__init__()
         n_down = int(math.log2(c.image_size)) - 3  # down to 8x8, then two blocks at 8x8
         sn = c.spectral_norm
-        blocks: list[nn.Module] = [DownBlock(c.channels, c.width, sn, first=True)]
+        # PacGAN: objective.pack samples arrive stacked along the channels.
+        blocks: list[nn.Module] = [
+            DownBlock(c.channels * c.objective.pack, c.width, sn, first=True)
+        ]
         blocks += [DownBlock(c.width, c.width, sn) for _ in range(n_down - 1)]
         self.blocks = nn.Sequential(*blocks)
+        # Karras et al. 2018: the batch statistic enters the last residual branch (B, C+1, 8, 8).
+        self.mbstd = MinibatchStdDev() if c.objective.minibatch_std else nn.Identity()
+        extra = 1 if c.objective.minibatch_std else 0
         self.tail = nn.Sequential(
             nn.ReLU(),
-            spectral(nn.Conv2d(c.width, c.width, 3, 1, 1), sn),
+            spectral(nn.Conv2d(c.width + extra, c.width, 3, 1, 1), sn),
             nn.ReLU(),
             spectral(nn.Conv2d(c.width, c.width, 3, 1, 1), sn),
         )
-        self.linear = spectral(nn.Linear(c.width, 1), sn)
+        if c.conditional:
+            self.cond = ConditionalHead(c.width, c.num_classes, c.cond_d, sn)
+        else:
+            self.linear = spectral(nn.Linear(c.width, 1), sn)
 
-    def features(self, x: torch.Tensor) -> torch.Tensor:
+    def features(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
         h = self.blocks(x)
-        h = h + self.tail(h)
+        h = h + self.tail(self.mbstd(h))
         return F.relu(h).sum(dim=(2, 3))  # (B, C) global sum pooling
 
-    def head(self, features: torch.Tensor) -> torch.Tensor:
+    def head(self, features: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        if hasattr(self, "cond"):
+            return self.cond(features, y)
         return self.linear(features).view(-1)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.features(x))
+    def classify(self, features: torch.Tensor) -> torch.Tensor:
+        return self.cond.classify(features)  # (B, K), AC-GAN only
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        return self.head(self.features(x), y)
 
 
 @MODELS.register("resnet")
@@ -140,4 +190,5 @@ class ResNetGAN(GAN):
         for m in list(G.modules()) + list(D.modules()):
             if isinstance(m, (nn.Conv2d, nn.Linear)) and not hasattr(m, "parametrizations"):
                 nn.init.xavier_uniform_(m.weight)
+        reset_conditional_norms(G)
         return G, D

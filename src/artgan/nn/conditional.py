@@ -11,6 +11,8 @@ interpolates the classes' embeddings.
 - MultiHead: one real/fake head per class on a shared trunk — the seeds' ArtGAN "several
   discriminators for several styles" (each head judges real vs fake within its style).
 - AuxiliaryClassifier: the AC-GAN head (Odena et al. 2017).
+- ConditionalHead: the discriminator end the families use, one of the three by name
+  (``model.cond_d``); ConditionalSequential passes labels to the conditional layers of a stack.
 """
 
 from __future__ import annotations
@@ -78,3 +80,63 @@ class AuxiliaryClassifier(nn.Module):
 
     def forward(self, phi: torch.Tensor) -> torch.Tensor:
         return self.linear(phi)  # class logits (B, K)
+
+
+D_CONDITIONING = ("projection", "multihead", "acgan")
+
+
+class ConditionalHead(nn.Module):
+    """The real/fake logit of a conditional discriminator from its feature vector ``phi``:
+    projection, one head per class, or (AC-GAN) an unconditional head plus a class classifier
+    (``classify``), which the model trains with a cross-entropy term."""
+
+    def __init__(self, features: int, num_classes: int, method: str, sn: bool):
+        super().__init__()
+        self.method = method
+        if method == "projection":
+            self.adv: nn.Module = ProjectionHead(features, num_classes, sn)
+        elif method == "multihead":
+            self.adv = MultiHead(features, num_classes, sn)
+        elif method == "acgan":
+            self.adv = spectral(nn.Linear(features, 1), sn)
+            self.classifier = AuxiliaryClassifier(features, num_classes)
+        else:
+            raise ValueError(f"unknown conditioning {method!r}; valid: {D_CONDITIONING}")
+
+    def forward(self, phi: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
+        if self.method == "acgan":
+            return self.adv(phi).view(-1)  # (B,)
+        if y is None:
+            raise ValueError("a class-conditional discriminator needs labels y")
+        return self.adv(phi, y)
+
+    def classify(self, phi: torch.Tensor) -> torch.Tensor:
+        return self.classifier(phi)  # (B, K) class logits
+
+
+def takes_label(module: nn.Module) -> bool:
+    return isinstance(module, ConditionalBatchNorm2d)
+
+
+def apply_norm(norm: nn.Module, x: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
+    """``norm(x, y)`` for a conditional norm, ``norm(x)`` for any other layer."""
+    return norm(x, y) if takes_label(norm) else norm(x)
+
+
+class ConditionalSequential(nn.Sequential):
+    """``nn.Sequential`` whose conditional layers also receive the labels; with no conditional
+    layer it is a plain Sequential (same parameter names, so unconditional weights still load)."""
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:  # type: ignore[override]
+        for module in self:
+            x = apply_norm(module, x, y)
+        return x
+
+
+def reset_conditional_norms(module: nn.Module) -> None:
+    """Put every conditional norm back to the identity per class (gamma 1, beta 0); call after
+    a family's weight init, which would otherwise draw the embedding weights at random."""
+    for m in module.modules():
+        if isinstance(m, ConditionalBatchNorm2d):
+            nn.init.ones_(m.gamma.weight)
+            nn.init.zeros_(m.beta.weight)

@@ -205,6 +205,35 @@ def create_signing_identity(
     return SigningIdentity(chain_pem, key_pem, paths, "es256")
 
 
+def install_signing_identity(
+    cert_path: str | Path,
+    key_path: str | Path,
+    directory: str | Path | None = None,
+    force: bool = False,
+) -> SigningIdentity:
+    """Bring your own certificate: check a PEM chain and key, then copy them into the keys
+    folder so that every later signature uses them (a local CA left there is removed)."""
+    theirs = load_signing_identity(cert_path, key_path)
+    directory = keys_dir(directory)
+    paths = _local_paths(directory)
+    if (paths.private_key.exists() or paths.cert_chain.exists()) and not force:
+        raise ConfigError(
+            f"a signing identity already exists in {directory}; pass --force to replace it"
+        )
+    directory.mkdir(parents=True, exist_ok=True)
+    os.chmod(directory, 0o700)
+    _write_private(paths.private_key, theirs.private_key_pem)
+    _write_public(paths.cert_chain, theirs.cert_chain_pem)
+    if paths.ca is not None:
+        paths.ca.unlink(missing_ok=True)  # the old local CA did not issue this certificate
+    return SigningIdentity(
+        theirs.cert_chain_pem,
+        theirs.private_key_pem,
+        KeyPaths(paths.cert_chain, paths.private_key),
+        theirs.alg,
+    )
+
+
 # ----------------------------------------------------------------------------- loading
 
 

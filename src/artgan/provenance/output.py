@@ -1,8 +1,11 @@
 """The one output point (DESIGN convention 6). Every generated image, animation, point set,
 text or sound is written here and nowhere else, so every file carries its provenance.
 
-Images: written atomically as PNG (or JPEG/WebP by extension) with the generation record
-embedded as metadata.
+Every file: written atomically, then signed with a C2PA manifest holding the generation record
+(embedded in PNG, JPEG, WebP, GIF and WAV; a ``<file>.c2pa`` sidecar for text and points; see
+:mod:`.marking`). Images (and GIF frames) of at least 128 px on the short side also carry the
+invisible watermark; the record says "not watermarked: ..." for everything else. Images also
+keep the record as plain metadata, and sounds, texts and points a ``<file>.artgan.json``.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from PIL import Image, PngImagePlugin
 
 from ..errors import ArtganError
 from ..training.atomic import atomic_write_bytes, atomic_write_text
+from .marking import NOT_IMAGE, sign, watermark_frames, watermark_image
 from .record import GenerationRecord
 
 IMAGE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}
@@ -60,16 +64,21 @@ def image_format(path: Path) -> str:
 def write_image(image, path: str | Path, record: GenerationRecord) -> Path:
     path = Path(path)
     fmt = image_format(path)
-    atomic_write_bytes(path, _encode_image(to_pil(image), fmt, record))
+    marked, record = watermark_image(to_pil(image), record)
+    atomic_write_bytes(path, _encode_image(marked, fmt, record))
+    sign(path, record)
     return path
 
 
 def write_gif(frames: list, path: str | Path, record: GenerationRecord, duration_ms: int = 80):
-    """An animation (GIF, looping) with the record in its comment block."""
+    """An animation (GIF, looping) with the record in its comment block; every frame carries
+    the watermark when large enough."""
     path = Path(path)
     if path.suffix.lower() != ".gif":
         raise ArtganError(f"animations are written as .gif, got {path.name}")
-    pil_frames = [to_pil(f).convert("RGB") for f in frames]
+    if not frames:
+        raise ArtganError(f"no frames to write to {path.name}")
+    pil_frames, record = watermark_frames([to_pil(f).convert("RGB") for f in frames], record)
     buffer = io.BytesIO()
     pil_frames[0].save(
         buffer,
@@ -81,6 +90,7 @@ def write_gif(frames: list, path: str | Path, record: GenerationRecord, duration
         comment=json.dumps(record.to_dict(), sort_keys=True).encode(),
     )
     atomic_write_bytes(path, buffer.getvalue())
+    sign(path, record)
     return path
 
 
@@ -88,6 +98,7 @@ def write_points(points: np.ndarray, path: str | Path, record: GenerationRecord)
     """2-D (or N-D) samples as .npy or .csv, with a JSON sidecar holding the record."""
     path = Path(path)
     suffix = path.suffix.lower()
+    record = record.with_watermark(NOT_IMAGE.format(kind="points"))
     if suffix == ".npy":
         buffer = io.BytesIO()
         np.save(buffer, np.asarray(points, dtype=np.float32))
@@ -98,13 +109,16 @@ def write_points(points: np.ndarray, path: str | Path, record: GenerationRecord)
     else:
         raise ArtganError(f"points are written as .npy or .csv, got {path.name}")
     write_sidecar(path, record)
+    sign(path, record)
     return path
 
 
 def write_text(text: str, path: str | Path, record: GenerationRecord) -> Path:
     path = Path(path)
+    record = record.with_watermark(NOT_IMAGE.format(kind="text"))
     atomic_write_text(path, text)
     write_sidecar(path, record)
+    sign(path, record)
     return path
 
 
@@ -116,8 +130,10 @@ def write_audio(samples, sample_rate: int, path: str | Path, record: GenerationR
     path = Path(path)
     if path.suffix.lower() != ".wav":
         raise ArtganError(f"sounds are written as .wav, got {path.name}")
+    record = record.with_watermark(NOT_IMAGE.format(kind="audio"))
     atomic_write_bytes(path, wav_bytes(samples, sample_rate))
     write_sidecar(path, record)
+    sign(path, record)
     return path
 
 

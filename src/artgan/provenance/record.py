@@ -17,6 +17,7 @@ class GenerationRecord:
     seed: int | None = None
     params: dict = field(default_factory=dict)  # command, index, truncation, class, ...
     dataset_manifest_sha256: str = ""
+    watermark: str = ""  # "embedded ..." or "not watermarked: <why>" (set by the output point)
     artgan_version: str = __version__
     created: str = field(
         default_factory=lambda: _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
@@ -26,6 +27,12 @@ class GenerationRecord:
         """A copy with extra generation parameters (e.g. the index of one image of a batch)."""
         data = asdict(self)
         data["params"] = {**self.params, **params}
+        return GenerationRecord(**data)
+
+    def with_watermark(self, status: str) -> GenerationRecord:
+        """A copy saying whether (and why not) the file carries the invisible watermark."""
+        data = asdict(self)
+        data["watermark"] = status
         return GenerationRecord(**data)
 
     def to_dict(self) -> dict:
@@ -46,5 +53,11 @@ def record_for_model(model, seed: int | None = None, **params) -> GenerationReco
         step=int(meta.get("step", 0)),
         seed=seed,
         params=params,
-        dataset_manifest_sha256=data.get("manifest_sha256", ""),
+        dataset_manifest_sha256=dataset_manifest_sha256(data),
     )
+
+
+def dataset_manifest_sha256(data_info: dict) -> str:
+    """The training data's manifest hash from a checkpoint's data info (see data/consent.py)."""
+    report = data_info.get("report") or {}
+    return data_info.get("manifest_sha256") or report.get("manifest_sha256") or ""

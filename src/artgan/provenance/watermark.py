@@ -2,7 +2,7 @@
 
 Method (after Kutter 1998, "Watermarking resisting to translation, rotation and scaling";
 Kalker, Depovere, Haitsma & Maes 1999, periodic tiling; Pereira & Pun 2000, a Fourier
-template for geometric synchronisation):
+template for geometric synchronisation; Cox, Miller & McKellips 1999, informed embedding):
 
 - The 32-bit payload gets a CRC-16 and a rate-1/3 convolutional code (:mod:`.watermark_code`):
   162 coded bits. The real and imaginary parts of the DFT of a 64 x 64 tile in the annulus
@@ -11,21 +11,31 @@ template for geometric synchronisation):
   band is where the host image interferes least per unit of mark while JPEG 50 and a 0.5x
   resize still keep the signal; lower frequencies carry far more picture.
 - The tile is repeated over the whole image and the same change is added to R, G and B (a
-  luminance-only change), at the strength that gives PSNR 40.5 dB exactly. The strength is
-  uniform: weighting it towards texture (perceptual masking) measured worse at equal PSNR,
-  because the detector's contrast normalisation already discounts textured areas.
-- Detection whitens the luminance (local-mean removal and local contrast normalisation), folds
-  it modulo the tile (a crop only shifts the tile cyclically), finds the shift by phase
-  correlation with the pilot, weighs each frequency ring by its noise, and runs the Viterbi
-  decoder. A payload is reported only if its CRC matches and the pilot peak is significant.
-- If the image was scaled or rotated, the template peaks in its power spectrum give scale and
-  angle (:mod:`.watermark_sync`); the image is resampled back to the tile grid and read again.
+  luminance-only change), at the strength that gives PSNR 40.5 dB exactly. The strength
+  leans mildly towards smooth areas (where the detector, which divides by local contrast,
+  hears the mark best): measured at equal PSNR this survives JPEG 50 better than a uniform
+  strength, and far better than the usual perceptual masking towards texture.
+- Informed embedding: the embedder runs the detector's front end on the marked image and
+  moves energy between the coded bits so that the picture's own interference is cancelled
+  where it opposes a bit (the total energy, hence the PSNR, stays the same). This is what
+  lets small and busy pictures carry the mark through JPEG, cropping and resizing.
+- Detection whitens the luminance (local-mean removal and local contrast normalisation over
+  a few pixels, so edges stay local), folds it modulo the tile (a crop only shifts the tile
+  cyclically), finds the shift by phase correlation with the pilot (to a fraction of a pixel),
+  weighs each frequency ring by its noise, and runs the Viterbi decoder twice: the second time
+  with each ring weighed by the mark amplitude the first pass found in it (JPEG and
+  downscaling weaken the outer rings most). A payload is reported only if its CRC matches and
+  the pilot peak is significant.
+- If the image was scaled or rotated, the detector tries the common scales 0.5x and 2x, then
+  the scale and angle read from the template peaks in the power spectrum
+  (:mod:`.watermark_sync`); the image is resampled back to the tile grid and read again.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -43,7 +53,7 @@ from .watermark_code import (
     int_to_bits,
     viterbi_decode,
 )
-from .watermark_sync import find_candidates, to_tile_grid
+from .watermark_sync import find_candidates, parabola_vertex, to_tile_grid
 
 PAYLOAD_BITS = 32
 MIN_SIZE = 128  # short side in pixels; smaller images are not marked
@@ -55,13 +65,20 @@ TEMPLATE_RADII = (0.15, 0.21)
 TEMPLATE_BOOST = 4.0  # amplitude of a template bin relative to a data bin
 TARGET_PSNR_DB = 40.5
 KEY = 0x61727467  # "artg": fixes the pattern; detection needs the same key
-PILOT_MIN_Z = 4.5  # significance of the pilot's shift peak required to report a payload
+PILOT_MIN_Z = 3.5  # significance of the pilot's shift peak required to report a payload
 CHANCE_AGREEMENT = 7.0  # codeword agreement (in sigmas) that Viterbi finds in pure noise
 MIN_DETECT_SIZE = 48  # below this nothing is read (a 128 px image at 0.375x)
+STRENGTH_EXPONENT = -0.3  # strength map: (local contrast + floor) ** exponent, see strength_map
+STRENGTH_FLOOR = 2.0  # grey levels
+STRENGTH_SIGMA = 3.0  # px: window of the local contrast
+INFORMED_ROUNDS = 2  # embed, read, rebalance the coded bits' energy; twice
+GAIN_RANGE = (0.3, 3.0)  # per-bit amplitude limits of the informed embedding
 CODED_BITS = RATE_INVERSE * (PAYLOAD_BITS + CRC_BITS + CONSTRAINT - 1)
 # Detector front end (measured best of a sweep on photos and paintings, clean/JPEG/resized):
-HIGHPASS_SIGMA = 4.0  # px: the picture's slow variations removed before reading
-CONTRAST_SIGMA = 4.0  # px: window of the local contrast that the residual is divided by
+HIGHPASS_SIGMA = 2.0  # px: the picture's slow variations removed before reading
+CONTRAST_SIGMA = 1.5  # px: window of the local contrast that the residual is divided by
+COMMON_SCALES = (0.5, 2.0)  # halved / doubled: read before the template's estimates
+SYNC_SCALE = 2.0  # filters twice as wide when looking for the template (scale unknown yet)
 CONTRAST_FLOOR = 1.0  # grey levels: keeps flat areas from blowing up
 CLIP = 3.0  # residuals beyond 3 local-contrast units are edges, not mark
 LUMA = np.array([0.299, 0.587, 0.114])
@@ -139,11 +156,17 @@ def _coded_bits(payload: int) -> np.ndarray:
     return conv_encode(int_to_bits(info, PAYLOAD_BITS + CRC_BITS))
 
 
-def tile_pattern(payload: int) -> np.ndarray:
-    """The (TILE, TILE) zero-mean, unit-RMS pattern that carries ``payload``."""
+def tile_pattern(payload: int, bit_gain: np.ndarray | None = None) -> np.ndarray:
+    """The (TILE, TILE) zero-mean, unit-RMS pattern that carries ``payload``.
+
+    ``bit_gain`` (CODED_BITS,) scales the coefficients of each coded bit (informed embedding);
+    pilot and template keep amplitude 1 / TEMPLATE_BOOST."""
     layout = tile_layout()
     coded = 1.0 - 2.0 * _coded_bits(payload)  # bit 0 -> +1
-    parts = np.where(layout.bit_of < 0, layout.sign_of, layout.sign_of * coded[layout.bit_of])
+    if bit_gain is not None:
+        coded = coded * bit_gain
+    data = layout.bit_of >= 0
+    parts = np.where(data, layout.sign_of * coded[np.where(data, layout.bit_of, 0)], layout.sign_of)
     parts = parts * layout.amplitude[:, None]
     spectrum = np.zeros((TILE, TILE // 2 + 1), dtype=np.complex128)
     spectrum[layout.rows, layout.cols] = parts[:, 0] + 1j * parts[:, 1]
@@ -201,8 +224,38 @@ def embed(image: np.ndarray, payload: int | bytes) -> np.ndarray:
             "short side, so this image is left unmarked"
         )
     payload = _normalise_payload(payload)
+    coded = 1.0 - 2.0 * _coded_bits(payload)  # (CODED_BITS,) +1 / -1
+    host = _tile_spectrum(fold(whiten(_luma(image))))
+    gain = np.ones(CODED_BITS)
+    weight = strength_map(image)
+    marked = _embed_pattern(image, tile_pattern(payload, gain), weight)
+    for _ in range(INFORMED_ROUNDS):
+        reading = _tile_spectrum(fold(whiten(_luma(marked))))
+        gain = _informed_gain(reading, host, coded, gain)
+        marked = _embed_pattern(image, tile_pattern(payload, gain), weight)
+    return marked
+
+
+def strength_map(image: np.ndarray) -> np.ndarray:
+    """Relative mark amplitude per pixel (RMS 1): a little stronger in smooth areas and weaker
+    on busy texture, (local contrast + STRENGTH_FLOOR) ** STRENGTH_EXPONENT. The detector
+    divides by local contrast, so a grey level of mark on texture counts for less than one on
+    a smooth area; measured at equal PSNR, this mild tilt survives JPEG 50 better."""
+    luma = _luma(image)
+    detail = luma - ndimage.gaussian_filter(luma, HIGHPASS_SIGMA)
+    contrast = np.sqrt(ndimage.gaussian_filter(detail**2, STRENGTH_SIGMA))
+    weight = (contrast + STRENGTH_FLOOR) ** STRENGTH_EXPONENT
+    return weight / np.sqrt(np.mean(weight**2))
+
+
+def _embed_pattern(
+    image: np.ndarray, tile: np.ndarray, weight: np.ndarray | float = 1.0
+) -> np.ndarray:
+    """Add the tiled unit-RMS pattern, times ``weight`` (a strength map or 1), at the strength
+    that meets TARGET_PSNR_DB."""
+    height, width = image.shape[:2]
     reps = (-(-height // TILE), -(-width // TILE))
-    pattern = np.tile(tile_pattern(payload), reps)[:height, :width]  # anchored at (0, 0)
+    pattern = np.tile(tile, reps)[:height, :width] * weight  # anchored at (0, 0)
     # Unit-RMS pattern times sqrt(target MSE) meets the PSNR target before rounding; clipping
     # at 0/255 removes a little, so measure once and rescale.
     target_mse = 255.0**2 / 10 ** (TARGET_PSNR_DB / 10)
@@ -210,6 +263,42 @@ def embed(image: np.ndarray, payload: int | bytes) -> np.ndarray:
     marked = _apply(image, strength * pattern)
     mse = np.mean((marked - image.astype(np.float64)) ** 2)
     return _apply(image, strength * np.sqrt(target_mse / max(mse, 1e-12)) * pattern)
+
+
+def _informed_gain(
+    spectrum: np.ndarray, host_spectrum: np.ndarray, coded: np.ndarray, gain: np.ndarray
+) -> np.ndarray:
+    """Informed embedding (Cox, Miller & McKellips 1999; Malvar & Florencio 2003): the
+    embedder knows the picture, so it reads the detector's soft value of every coded bit on
+    the marked image (``spectrum``: its folded tile at the in-band bins; the tile is anchored
+    at (0, 0), so no shift) and moves the energy of the data coefficients from bits the
+    picture already supports to bits it opposes, keeping the total (hence the PSNR) fixed.
+    Most of the picture's interference survives JPEG, cropping and resizing, and so does its
+    cancellation.
+
+    Model per coded bit j (n_j coefficients, gain a_j): margin_j = g n_j a_j + h_j, with h_j
+    the picture's interference (and the detector's nonlinearity). The new gains maximise the
+    smallest margin, within GAIN_RANGE (hopeless bits are left to the error correction), at
+    equal energy sum_j n_j a_j^2.
+    """
+    layout = tile_layout()
+    n = np.bincount(layout.bit_of[layout.bit_of >= 0], minlength=CODED_BITS).astype(float)
+    noise = _ring_noise(spectrum)
+    margin = _soft_bits(spectrum / noise) * coded  # (CODED_BITS,) as the detector reads them
+    host = _soft_bits(host_spectrum / noise) * coded
+    slope = max(float(np.sum(margin - host) / np.sum(n * gain)), 1e-9) * n  # g n_j
+    offset = margin - slope * gain  # h_j
+
+    def gains_for(level: float) -> np.ndarray:  # smallest gains giving every margin >= level
+        return np.clip((level - offset) / slope, *GAIN_RANGE)
+
+    budget = float(np.sum(n))  # sum n_j a_j^2 with every a_j = 1
+    low, high = float(offset.min()), float(np.max(offset + slope * GAIN_RANGE[1]))
+    for _ in range(40):  # bisection on the common margin
+        level = 0.5 * (low + high)
+        low, high = (level, high) if np.sum(n * gains_for(level) ** 2) < budget else (low, level)
+    new_gain = gains_for(low)
+    return new_gain * np.sqrt(budget / np.sum(n * new_gain**2))
 
 
 def _apply(image: np.ndarray, delta: np.ndarray) -> np.ndarray:
@@ -222,22 +311,33 @@ def _apply(image: np.ndarray, delta: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(out), 0, 255).astype(np.uint8)
 
 
-def whiten(luma: np.ndarray) -> np.ndarray:
+def whiten(luma: np.ndarray, scale: float = 1.0) -> np.ndarray:
     """Remove the slowly varying picture and equalise local contrast: what is left is mostly
-    texture noise with the mark riding on it at a similar level everywhere."""
-    detail = luma - ndimage.gaussian_filter(luma, HIGHPASS_SIGMA)
-    local_rms = np.sqrt(ndimage.gaussian_filter(detail**2, CONTRAST_SIGMA))
+    texture noise with the mark riding on it at a similar level everywhere. ``scale`` is the
+    magnification of the tile in ``luma`` (the filters' widths follow it)."""
+    detail = luma - ndimage.gaussian_filter(luma, HIGHPASS_SIGMA * scale)
+    local_rms = np.sqrt(ndimage.gaussian_filter(detail**2, CONTRAST_SIGMA * scale))
     normalised = detail / (local_rms + CONTRAST_FLOOR)
     return np.clip(normalised, -CLIP, CLIP)
 
 
-def fold(residual: np.ndarray) -> np.ndarray:
-    """Sum the image's tiles: (H, W) -> (TILE, TILE). Crops only shift the result cyclically."""
+def fold(residual: np.ndarray, period: int = TILE) -> np.ndarray:
+    """Sum the image's tiles: (H, W) -> (period, period). Crops only shift the result
+    cyclically."""
     height, width = residual.shape
-    padded = np.zeros((-(-height // TILE) * TILE, -(-width // TILE) * TILE))
+    padded = np.zeros((-(-height // period) * period, -(-width // period) * period))
     padded[:height, :width] = residual
-    blocks = padded.reshape(padded.shape[0] // TILE, TILE, padded.shape[1] // TILE, TILE)
-    return blocks.sum(axis=(0, 2))  # (TILE, TILE)
+    blocks = padded.reshape(padded.shape[0] // period, period, padded.shape[1] // period, period)
+    return blocks.sum(axis=(0, 2))  # (period, period)
+
+
+def _folded_spectrum(residual: np.ndarray, period: int) -> np.ndarray:
+    """The tile's in-band spectrum read from an image in which the tile is ``period`` px wide
+    (32 after halving, 128 after doubling): the fold of that period holds the same frequencies
+    at the same integer indices, so no resampling is needed. (n_bins,) complex."""
+    layout = tile_layout()
+    rows = np.rint(np.fft.fftfreq(TILE) * TILE).astype(int)[layout.rows] % period
+    return np.fft.rfft2(fold(residual, period))[rows, layout.cols]
 
 
 @dataclass(frozen=True)
@@ -250,16 +350,48 @@ class _Reading:
     bits: str
 
 
+def _tile_spectrum(folded: np.ndarray) -> np.ndarray:
+    """The folded tile's DFT at the in-band coefficients: (n_bins,) complex."""
+    layout = tile_layout()
+    return np.fft.rfft2(folded)[layout.rows, layout.cols]
+
+
+def _ring_noise(spectrum: np.ndarray) -> np.ndarray:
+    """Per-coefficient noise level: host energy falls with frequency, so each ring of the band
+    is weighed by its own mean power (template bins left out: their boost would bias it)."""
+    layout = tile_layout()
+    ring = np.clip(((layout.radius - BAND[0]) / 0.02).astype(int), 0, None)
+    power = np.where(layout.template, 0.0, np.abs(spectrum) ** 2)
+    ring_power = np.bincount(ring, power) / np.maximum(np.bincount(ring, ~layout.template), 1)
+    return np.sqrt(ring_power[ring]) + 1e-12
+
+
+def _align(spectrum: np.ndarray, shift: tuple[float, float]) -> np.ndarray:
+    """Undo a cyclic shift (dy, dx) of the tile: bin k gets back its phase 2 pi k.d / TILE."""
+    layout = tile_layout()
+    ky = np.fft.fftfreq(TILE)[layout.rows]
+    kx = np.fft.rfftfreq(TILE)[layout.cols]
+    return spectrum * np.exp(2j * np.pi * (ky * shift[0] + kx * shift[1]))
+
+
+def _soft_bits(aligned: np.ndarray) -> np.ndarray:
+    """Despread the (shift-corrected, whitened) coefficients: one soft value per coded bit."""
+    layout = tile_layout()
+    parts = np.stack([aligned.real, aligned.imag], axis=1) * layout.sign_of  # (n_bins, 2)
+    data = layout.bit_of >= 0
+    return np.bincount(layout.bit_of[data], parts[data], minlength=CODED_BITS)
+
+
 def read_tile(folded: np.ndarray) -> _Reading:
     """Find the tile's shift with the pilot, then decode the payload from the folded tile."""
+    return read_spectrum(_tile_spectrum(folded))
+
+
+def read_spectrum(spectrum: np.ndarray) -> _Reading:
+    """Decode the folded tile's in-band spectrum (n_bins,): find the tile's shift with the
+    pilot, then the payload."""
     layout = tile_layout()
-    spectrum = np.fft.rfft2(folded)[layout.rows, layout.cols]  # (n_bins,)
-    # Whiten per frequency: host energy falls with frequency, so weigh each ring by 1/power.
-    ring = np.clip(((layout.radius - BAND[0]) / 0.02).astype(int), 0, None)
-    power = np.where(layout.template, 0.0, np.abs(spectrum) ** 2)  # boosted bins would bias
-    ring_power = np.bincount(ring, power) / np.maximum(np.bincount(ring, ~layout.template), 1)
-    noise = np.sqrt(ring_power[ring]) + 1e-12
-    whitened = spectrum / noise
+    whitened = spectrum / _ring_noise(spectrum)
     # Phase correlation with the pilot: a cyclic shift d multiplies bin k by exp(-2 pi i k.d/T).
     cross = np.zeros((TILE, TILE // 2 + 1), dtype=np.complex128)
     phase_only = spectrum / (np.abs(spectrum) + 1e-12)
@@ -267,13 +399,14 @@ def read_tile(folded: np.ndarray) -> _Reading:
     surface = np.fft.irfft2(cross, s=(TILE, TILE))
     peak = np.unravel_index(np.argmax(surface), surface.shape)
     pilot_z = float((surface[peak] - surface.mean()) / (surface.std() + 1e-12))
-    shift_y, shift_x = peak
-    ky = np.fft.fftfreq(TILE)[layout.rows]
-    kx = np.fft.rfftfreq(TILE)[layout.cols]
-    aligned = whitened * np.exp(2j * np.pi * (ky * shift_y + kx * shift_x))
-    parts = np.stack([aligned.real, aligned.imag], axis=1) * layout.sign_of  # (n_bins, 2)
-    data = layout.bit_of >= 0
-    soft = np.bincount(layout.bit_of[data], parts[data], minlength=CODED_BITS)
+    aligned = _align(whitened, _subpixel(surface, peak))
+    soft = _soft_bits(aligned)
+    info = viterbi_decode(soft, PAYLOAD_BITS + CRC_BITS)
+    # Second pass, weighing each frequency ring by the mark amplitude it showed on the pilot
+    # and the first pass's codeword (maximal-ratio combining): JPEG and downscaling weaken
+    # the outer rings far more than the inner ones.
+    weights = _ring_gains(aligned, 1.0 - 2.0 * conv_encode(info))
+    soft = _soft_bits(aligned * weights)
     info = viterbi_decode(soft, PAYLOAD_BITS + CRC_BITS)
     payload = bits_to_int(info[:PAYLOAD_BITS])
     crc_ok = bits_to_int(info[PAYLOAD_BITS:]) == crc16(payload, PAYLOAD_BITS)
@@ -282,6 +415,26 @@ def read_tile(folded: np.ndarray) -> _Reading:
     bit_errors = int(np.sum(np.sign(soft) != recoded))
     bits = format(payload, f"0{PAYLOAD_BITS}b")
     return _Reading(pilot_z, payload, crc_ok, agreement_z, bit_errors, bits)
+
+
+def _subpixel(surface: np.ndarray, peak: tuple[int, int]) -> tuple[float, float]:
+    """Shift of the correlation peak to a fraction of a pixel (a parabola through each axis)."""
+    y, x = peak
+    around_y = surface[[(y - 1) % TILE, y, (y + 1) % TILE], x]
+    around_x = surface[y, [(x - 1) % TILE, x, (x + 1) % TILE]]
+    return y + parabola_vertex(around_y), x + parabola_vertex(around_x)
+
+
+def _ring_gains(aligned: np.ndarray, recoded: np.ndarray) -> np.ndarray:
+    """Per-bin weight: the mean mark amplitude of the bin's frequency ring, measured on the
+    pilot and on the data bits as the first decode read them (negative rings get 0)."""
+    layout = tile_layout()
+    parts = np.stack([aligned.real, aligned.imag], axis=1) * layout.sign_of  # (n_bins, 2)
+    expected = np.where(layout.bit_of < 0, 1.0, recoded[np.maximum(layout.bit_of, 0)])
+    agreement = parts * expected / layout.amplitude[:, None]  # mark amplitude, per dof
+    ring = np.clip(((layout.radius - BAND[0]) / 0.02).astype(int), 0, None)
+    gain = np.bincount(ring, agreement.sum(axis=1)) / np.maximum(2 * np.bincount(ring), 1)
+    return np.maximum(gain, 0.0)[ring]
 
 
 def _template_frequencies() -> np.ndarray:
@@ -293,9 +446,11 @@ def _template_frequencies() -> np.ndarray:
 
 
 def _accept(reading: _Reading) -> bool:
-    """A payload counts only if its CRC matches and the pilot fixed the shift unambiguously:
-    an unmarked image passes the CRC once in 65,536 reads and the pilot test about once in
-    70 (the largest of 4,096 shift correlations), so a false positive needs both."""
+    """A payload counts only if its CRC matches and the pilot's shift peak stands out: an
+    unmarked image passes the CRC once in 65,536 reads, and the pilot test in about a third
+    of reads (measured: the largest of 4,096 shift correlations has median z 3.4 there). With
+    at most 8 reads per image that is about 4e-5 false positives per image, 25 times below
+    the 0.1 % target, while a weak mark with the right shift still passes."""
     return reading.crc_ok and reading.pilot_z >= PILOT_MIN_Z
 
 
@@ -307,27 +462,47 @@ def _confidence(reading: _Reading) -> float:
     )
 
 
+def _readings(luma: np.ndarray, residual: np.ndarray) -> Iterator[_Reading]:
+    """Reads of the image, cheapest and likeliest first: as it is; halved or doubled; then at
+    the scales and angles that the template peaks suggest."""
+    yield read_spectrum(_folded_spectrum(residual, TILE))
+    for scale in COMMON_SCALES:
+        if min(luma.shape) / scale >= MIN_DETECT_SIZE:
+            yield read_spectrum(_folded_spectrum(whiten(luma, scale), round(TILE * scale)))
+    # The template is looked for on a coarser residual that keeps it at every scale.
+    candidates = find_candidates(whiten(luma, SYNC_SCALE), _template_frequencies(), TILE)
+    whitened: dict[int, np.ndarray] = {}  # by scale in 5 % steps: candidates often share one
+    for candidate in candidates:
+        if min(luma.shape) / candidate.scale < MIN_DETECT_SIZE:
+            continue
+        key = round(np.log(candidate.scale) / np.log(1.05))
+        if key not in whitened:
+            whitened[key] = whiten(luma, candidate.scale)
+        grid = to_tile_grid(whitened[key], candidate.scale, candidate.angle)
+        yield read_tile(fold(grid))
+
+
 def detect(image: np.ndarray) -> WatermarkResult:
     """Look for the watermark in a uint8 image of any size, RGB or grey.
 
-    Tries the image as it is, then (if nothing is found) the scale/rotation candidates from
-    the template peaks. ``bits`` is the best guess of the payload even when nothing is found.
+    Tries the image as it is, then (if nothing is found) halved and doubled, then the
+    scale/rotation candidates from the template peaks. ``bits`` is the best guess of the
+    payload even when nothing is found.
     """
     image = _check_image(image)
     if min(image.shape[:2]) < MIN_DETECT_SIZE:
         return WatermarkResult(False, None, "", 0.0, None)
-    residual = whiten(_luma(image))
+    luma = _luma(image)
+    residual = whiten(luma)
     if not np.any(residual):  # a flat image carries nothing
         return WatermarkResult(False, None, "", 0.0, None)
-    reading = read_tile(fold(residual))  # fast path: not rescaled or rotated
-    if not _accept(reading):
-        for candidate in find_candidates(residual, _template_frequencies(), TILE):
-            attempt = read_tile(fold(to_tile_grid(residual, candidate.scale, candidate.angle)))
-            if _accept(attempt):
-                reading = attempt
-                break
-            if attempt.agreement_z > reading.agreement_z:
-                reading = attempt  # keep the most plausible guess for ``bits``
+    reading = None
+    for attempt in _readings(luma, residual):
+        if reading is None or attempt.agreement_z > reading.agreement_z:
+            reading = attempt  # the most plausible guess, for ``bits``
+        if _accept(attempt):
+            reading = attempt
+            break
     found = _accept(reading)
     return WatermarkResult(
         found=found,

@@ -78,9 +78,15 @@ def _grid(n_pixels: int, f_max: float, max_scale: float) -> tuple[np.ndarray, np
 
 
 def find_candidates(
-    residual: np.ndarray, freqs: np.ndarray, tile: int, keep: int = 4
+    residual: np.ndarray,
+    freqs: np.ndarray,
+    tile: int,
+    keep: int = 4,
+    prior_scales: tuple[float, ...] = (1.0,),
 ) -> list[Candidate]:
-    """The ``keep`` most likely (scale, angle) pairs for the tile, best first.
+    """The ``keep`` most likely (scale, angle) pairs for the tile, best first, then the best
+    angle at each of ``prior_scales`` (a rotated but not rescaled image is common, and a
+    search over angles alone is far less often fooled by the picture's own peaks).
 
     ``freqs`` (n, 2) are the template frequencies, (fy, fx) in cycles/tile px; ``tile`` is the
     period in pixels: a scale at which not even two periods fit is not tried.
@@ -105,6 +111,12 @@ def find_candidates(
             picked.append(int(index))
         if len(picked) == keep:
             break
+    for prior in prior_scales:
+        near = np.flatnonzero(np.abs(np.log(scale / prior)) <= step)
+        if near.size:
+            best = int(near[np.argmax(coarse[near])])
+            if best not in picked:
+                picked.append(best)
     # Fine: +-2 coarse steps around each (the widened coarse peak may sit off the true one),
     # on a spectrum widened by only +-1 bin.
     fine_power = ndimage.maximum_filter(power, size=3, mode="wrap")
@@ -124,7 +136,7 @@ def find_candidates(
         ):
             found = (float(fine_scale[best]), float(fine_angle[best]))
         candidates.append(Candidate(float(fine[best]), *found))
-    return sorted(candidates, key=lambda c: -c.score)
+    return sorted(candidates[:keep], key=lambda c: -c.score) + candidates[keep:]
 
 
 def _refine(ratio: np.ndarray, freqs: np.ndarray, scale: float, angle: float):
@@ -151,9 +163,9 @@ def _refine(ratio: np.ndarray, freqs: np.ndarray, scale: float, angle: float):
             [(peak_row - 1) % n_rows, peak_row, (peak_row + 1) % n_rows], peak_col
         ]
         around_cols = log_power[peak_row, [peak_col - 1, peak_col, peak_col + 1]]
-        fy = (peak_row + _vertex(around_rows)) / n_rows
+        fy = (peak_row + parabola_vertex(around_rows)) / n_rows
         fy = (fy + 0.5) % 1.0 - 0.5
-        fx = (peak_col + _vertex(around_cols)) / width
+        fx = (peak_col + parabola_vertex(around_cols)) / width
         z = complex(fx, fy)
         measured.append(-z if flipped else z)
         weights.append(patch[i, j])
@@ -176,7 +188,7 @@ def _refine(ratio: np.ndarray, freqs: np.ndarray, scale: float, angle: float):
     return float(1.0 / abs(c)), float(np.angle(c))
 
 
-def _vertex(values: np.ndarray) -> float:
+def parabola_vertex(values: np.ndarray) -> float:
     """Offset (-0.5..0.5) of the vertex of the parabola through three equally spaced values."""
     left, centre, right = values
     curvature = left - 2 * centre + right

@@ -29,5 +29,14 @@ def write_preview(model, dataset, folder: Path, step: int, record: GenerationRec
         return write_image(
             spectrogram_sheet(waves, model.sample_rate), folder / f"step-{step:08d}.png", record
         )
+    if callable(getattr(model, "preview_grid", None)):  # image-to-image: input beside output
+        images, columns = model.preview_grid(dataset)
+        grid = make_grid(images, columns=columns)
+        return write_image(grid, folder / f"step-{step:08d}.png", record)
+    if getattr(model, "conditional", False):  # a row of 8 per class (the first 16 classes)
+        rows = [k for k in range(min(16, model.config.num_classes)) for _ in range(8)]
+        samples = model.sample(len(rows), seed=PREVIEW_SEED, classes=rows)
+        grid = make_grid(samples, columns=8)
+        return write_image(grid, folder / f"step-{step:08d}.png", record)
     grid = make_grid(model.sample(64, seed=PREVIEW_SEED), columns=8)
     return write_image(grid, folder / f"step-{step:08d}.png", record)

@@ -22,6 +22,10 @@ SHORT_NAMES = {
     "device": "train.device",
     "loss": "model.objective.loss",
     "image_size": "model.image_size",
+    "scale": "model.scale",
+    "conditional": "model.conditional",
+    "data_a": "data.source",
+    "data_b": "data.source_b",
 }
 
 
@@ -59,8 +63,39 @@ def build_run_config(config=None, overrides: dict[str, Any] | None = None) -> Ru
     if name != base_model:
         base["model"] = {}
     base.setdefault("model", {})["name"] = name
+    overrides = {**family_defaults(name, base, overrides), **overrides}
+    if name == "mlp" and is_point_source(str(source)):
+        overrides = {**point_defaults(base, overrides), **overrides}
     merged = apply_overrides(base, overrides)
     return RunConfig.from_dict(merged)
+
+
+def family_defaults(name: str, base: dict, overrides: dict[str, Any]) -> dict[str, Any]:
+    """The run settings a family's paper used (its ``run_defaults``, e.g. CycleGAN's batch of 1
+    and linear decay), for those the config and the overrides leave unset."""
+    from ..models import model_class
+
+    return _unset_only(getattr(model_class(name), "run_defaults", {}), base, overrides)
+
+
+def point_defaults(base: dict, overrides: dict[str, Any]) -> dict[str, Any]:
+    """The default 2-D configuration (models/mlp.py ``POINT_DEFAULTS``, tuned on the ring8 and
+    grid25 protocol) for the settings the config and the overrides leave unset."""
+    from ..models.mlp import POINT_DEFAULTS
+
+    return _unset_only(POINT_DEFAULTS, base, overrides)
+
+
+def _unset_only(defaults: dict[str, Any], base: dict, overrides: dict[str, Any]) -> dict[str, Any]:
+    """The dotted ``defaults`` that neither the nested ``base`` config nor ``overrides`` set."""
+    out = {}
+    for dotted, value in defaults.items():
+        node: Any = base
+        for key in dotted.split("."):
+            node = node.get(key) if isinstance(node, dict) else None
+        if node is None and dotted not in overrides:
+            out[dotted] = value
+    return out
 
 
 def read_run_config(run_dir: Path) -> dict:

@@ -40,6 +40,8 @@ from .checkpoint import (
 )
 from .ema import EMA
 from .logs import TrainingLog, plot_loss_curve
+from .model_card import write_model_card
+from .precision import autocast_dtype
 from .preview import PREVIEW_SEED, write_preview
 from .run import RUN_CONFIG_FILE, build_run_config, new_run_dir, read_run_config
 
@@ -98,10 +100,7 @@ class Trainer:
                 f"train.batch_size {c.train.batch_size} must divide by the {self.dist.world} "
                 "processes"
             )
-        precision = c.train.precision
-        if precision == "auto":
-            precision = "bf16" if self.device.type == "cuda" else "fp32"
-        self.autocast_dtype = torch.bfloat16 if precision == "bf16" else None
+        self.autocast_dtype = autocast_dtype(c.train.precision, self.device)
 
         # The size of one item: image side, or a text window / audio clip length.
         item_size = getattr(c.model, "image_size", None) or getattr(c.model, "item_length", None)
@@ -292,6 +291,8 @@ class Trainer:
             bar.close()
         self.save()
         self.write_preview()
+        if self.dist.is_main and self.run_dir is not None:
+            write_model_card(self.run_dir)  # MODEL_CARD.md, filled from the finished run
         return self.run_dir
 
     def _averages(self, sums: dict) -> dict[str, float]:
@@ -327,6 +328,7 @@ class Trainer:
             step=self.step,
             seed=PREVIEW_SEED,
             params={"command": "train preview"},
+            dataset_manifest_sha256=getattr(self.dataset.report, "manifest_sha256", ""),
         )
         with self.sampling_weights() as model:
             path = write_preview(model, self.dataset, self.run_dir / "samples", self.step, record)

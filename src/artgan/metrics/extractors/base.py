@@ -16,7 +16,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from ...errors import DataError
+from ...errors import DataError, UnknownNameError
 from ...registry import FEATURES
 
 # Images per forward pass when the caller gives none: small batches stay in cache on a CPU
@@ -131,5 +131,12 @@ def file_sha256(path: Path) -> str:
 
 
 def get_extractor(name: str, **kwargs) -> FeatureExtractor:
-    """Build the feature extractor registered as ``name`` (see ``FEATURES.names()``)."""
-    return FEATURES.get(name)(**kwargs)
+    """Build the feature extractor registered as ``name`` (see ``FEATURES.names()``).
+    ``kind:argument`` passes the argument first, e.g. ``classifier:digits``."""
+    kind, _, argument = name.partition(":")
+    if kind not in FEATURES:
+        valid = ", ".join(f"{n}:<dataset>" if n == "classifier" else n for n in FEATURES.names())
+        raise UnknownNameError(f"unknown feature extractor {kind!r}; valid names: {valid}")
+    if argument:
+        return FEATURES.get(kind)(argument, **kwargs)
+    return FEATURES.get(kind)(**kwargs)

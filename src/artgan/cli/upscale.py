@@ -1,0 +1,105 @@
+"""``artgan upscale``: enlarge an image with a trained super-resolution model (srresnet, srgan).
+
+The image is processed in overlapping tiles whose seams are blended with feathered weights
+(artgan.tiling), so memory stays bounded for any size: a 4000 x 4000 output needs the output's
+float accumulator (about 256 MB) plus one tile's activations.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import ArtganError
+from ..provenance import write_image
+from ..provenance.record import record_for_model
+from .options import add_device
+
+SR_FAMILIES = ("srresnet", "srgan")
+DEFAULT_MAX_MEGAPIXELS = 100.0
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser("upscale", help="enlarge an image with a super-resolution run")
+    p.add_argument("run", help="srresnet or srgan run folder (or checkpoint folder)")
+    p.add_argument("image", help="the image to enlarge")
+    p.add_argument("--out", required=True, help="output image (.png, .jpg, .webp)")
+    add_tiling_options(p)
+    add_device(p)
+    p.set_defaults(func=run)
+
+
+def add_tiling_options(p) -> None:
+    p.add_argument("--tile", type=int, default=192, help="input tile side in pixels (default 192)")
+    p.add_argument(
+        "--overlap", type=int, default=32, help="overlap of neighbouring tiles (default 32)"
+    )
+    p.add_argument(
+        "--max-megapixels",
+        type=float,
+        default=DEFAULT_MAX_MEGAPIXELS,
+        help=f"refuse outputs larger than this (default {DEFAULT_MAX_MEGAPIXELS:g})",
+    )
+
+
+def load_upscaler(path: str, device: str = "cpu"):
+    """A super-resolution model, or a clear error for a run of another kind."""
+    from ..training.checkpoint import load_model
+
+    model = load_model(path, device=device)
+    if model.name not in SR_FAMILIES:
+        raise ArtganError(
+            f"{path} holds {model.name} weights; upscaling needs a super-resolution run "
+            f"({' or '.join(SR_FAMILIES)}: artgan train --model srgan --data ./images --scale 4)"
+        )
+    return model
+
+
+def check_tiling(args) -> None:
+    if args.tile < 8 or args.overlap < 0 or 2 * args.overlap >= args.tile:
+        raise ArtganError(
+            f"--tile must be at least 8 and more than twice --overlap (got {args.tile} and "
+            f"{args.overlap})"
+        )
+
+
+def upscale_array(model, image, tile: int, overlap: int, max_megapixels: float):
+    """uint8 (H, W, C) -> uint8 (H * scale, W * scale, C), tiled."""
+    from ..tiling import tiled_apply
+
+    height, width, channels = image.shape
+    scale = model.scale
+    megapixels = height * width * scale * scale / 1e6
+    if megapixels > max_megapixels:
+        raise ArtganError(
+            f"a {width}x{height} image enlarged {scale}x is {megapixels:.0f} megapixels, more than "
+            f"--max-megapixels {max_megapixels:g}; pass a larger limit or a smaller image"
+        )
+    if channels != model.config.channels:
+        raise ArtganError(
+            f"the image has {channels} channel(s) but the model works on {model.config.channels}"
+        )
+    return tiled_apply(lambda x: model.G(x.to(model.device)), image, scale, tile, overlap)
+
+
+def run(args) -> int:
+    from ..data.image_file import read_image
+
+    check_tiling(args)
+    model = load_upscaler(args.run, args.device)
+    color = "grey" if model.config.channels == 1 else "rgb"
+    image = read_image(args.image, color)
+    big = upscale_array(model, image, args.tile, args.overlap, args.max_megapixels)
+    record = record_for_model(
+        model,
+        command="upscale",
+        input=Path(args.image).name,
+        scale=model.scale,
+        tile=args.tile,
+        overlap=args.overlap,
+    )
+    write_image(big, Path(args.out), record)
+    print(
+        f"wrote {args.out} ({big.shape[1]}x{big.shape[0]}, {model.scale}x {image.shape[1]}x"
+        f"{image.shape[0]})"
+    )
+    return 0

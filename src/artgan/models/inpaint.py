@@ -1,0 +1,260 @@
+"""Inpainting: a conditional GAN that fills holes, after the context encoder (Pathak et al.
+2016, "Context Encoders: Feature Learning by Inpainting") and pix2pix (Isola et al. 2017,
+"Image-to-Image Translation with Conditional Adversarial Networks").
+
+Generator: an encoder-decoder with skip connections (a U-Net) whose input is the image with the
+hole blanked out plus the mask (4 or 2 channels); ``depth`` stride-2 convolutions down,
+``mid_blocks`` residual blocks with dilated convolutions at the bottom (dilations 2, 4, 8, ...,
+widening the context as in Iizuka et al. 2017), and nearest-neighbour upsampling plus
+convolution back up (no checkerboard artefacts). Instance norm, tanh output.
+The result keeps the known pixels: ``out = x * (1 - m) + G(x * (1 - m), m) * m``.
+
+Discriminator: a PatchGAN (pix2pix; 70x70 receptive field with ``d_layers`` 3) that judges
+overlapping patches of the completed image, with the mask as an extra input channel.
+
+Loss: pix2pix's L1 + adversarial, lambda 100. The L1 is taken over the whole generator output
+with hole pixels weighted ``hole_weight`` (6, as in Liu et al. 2018) over known ones, so the
+network learns the hole first; the adversarial loss (losses/objective.py) judges the completed
+image. Each training image gets a new random mask (data/masks.py): rectangles, free-form
+strokes, or either.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..data.masks import MASK_KINDS, random_masks
+from ..errors import ConfigError
+from ..losses.objective import GANObjective, ObjectiveConfig
+from ..nn.image_to_image import PatchDiscriminator
+from ..registry import MODELS
+from .base import Batch, DataSpec, GenerativeModel, Phase, critic_then_generator, make_generator
+from .image_inputs import art_images
+
+
+@dataclass
+class InpaintConfig:
+    name: ClassVar[str] = "inpaint"
+    image_size: int = 64
+    channels: int = 3
+    width: int = 32  # generator channels of the first layer (doubled per level, at most 8x)
+    depth: int = 3  # stride-2 levels of the U-Net; inputs are padded to a multiple of 2^depth
+    mid_blocks: int = 4  # dilated residual blocks at the bottom
+    d_width: int = 0  # discriminator channels of the first layer (0 = width)
+    d_layers: int = 3  # PatchGAN stride-2 layers (3: 70x70 patches)
+    masks: str = "box,stroke"  # kinds of training holes: box, stroke, or both
+    l1_weight: float = 100.0  # pix2pix's lambda
+    hole_weight: float = 6.0  # L1 weight of hole pixels relative to known ones
+    adversarial_weight: float = 1.0
+    objective: ObjectiveConfig = field(default_factory=ObjectiveConfig)
+
+    def __post_init__(self) -> None:
+        if self.channels not in (1, 3):
+            raise ConfigError(f"channels must be 1 or 3, got {self.channels}")
+        if self.width < 1 or self.d_width < 0 or self.depth < 1 or self.mid_blocks < 0:
+            raise ConfigError("model.width and model.depth must be positive, mid_blocks >= 0")
+        if self.d_layers < 1:
+            raise ConfigError("model.d_layers must be at least 1")
+        if self.image_size < 2**self.depth or self.image_size % 2**self.depth:
+            raise ConfigError(
+                f"model.image_size {self.image_size} must be a multiple of 2^depth = "
+                f"{2**self.depth}"
+            )
+        kinds = self.mask_kinds
+        if not kinds or any(k not in MASK_KINDS for k in kinds):
+            raise ConfigError(f"model.masks must list some of {', '.join(MASK_KINDS)}")
+        for name in ("l1_weight", "hole_weight", "adversarial_weight"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"model.{name} must be >= 0")
+        if self.objective.pack != 1:
+            raise ConfigError("inpaint's discriminator sees the mask; objective.pack must be 1")
+
+    @property
+    def mask_kinds(self) -> tuple[str, ...]:
+        return tuple(k.strip() for k in self.masks.split(",") if k.strip())
+
+    def with_data(self, spec: DataSpec) -> InpaintConfig:
+        if len(spec.shape) != 3:
+            raise ConfigError("inpaint needs image data")
+        self.channels = spec.shape[0]
+        return self
+
+
+def _conv_block(cin: int, cout: int, stride: int = 1, kernel: int = 3) -> nn.Sequential:
+    return nn.Sequential(
+        nn.Conv2d(cin, cout, kernel, stride, kernel // 2),
+        nn.InstanceNorm2d(cout, affine=True),
+        nn.LeakyReLU(0.2),
+    )
+
+
+class DilatedBlock(nn.Module):
+    def __init__(self, width: int, dilation: int):
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(width, width, 3, padding=dilation, dilation=dilation),
+            nn.InstanceNorm2d(width, affine=True),
+            nn.LeakyReLU(0.2),
+            nn.Conv2d(width, width, 3, padding=1),
+            nn.InstanceNorm2d(width, affine=True),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.body(x)
+
+
+class InpaintGenerator(nn.Module):
+    def __init__(self, c: InpaintConfig):
+        super().__init__()
+        widths = [c.width * min(2**i, 8) for i in range(c.depth + 1)]
+        self.stem = _conv_block(c.channels + 1, widths[0], kernel=5)
+        self.down = nn.ModuleList(
+            _conv_block(widths[i], widths[i + 1], stride=2) for i in range(c.depth)
+        )
+        self.middle = nn.Sequential(
+            *[DilatedBlock(widths[-1], 2 ** (1 + i % 3)) for i in range(c.mid_blocks)]
+        )
+        self.up = nn.ModuleList(
+            _conv_block(widths[i + 1] + widths[i], widths[i]) for i in reversed(range(c.depth))
+        )
+        self.out = nn.Conv2d(widths[0], c.channels, 3, padding=1)
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        h = self.stem(torch.cat([x * (1 - mask), mask], dim=1))  # (B, w, H, W)
+        skips = [h]
+        for layer in self.down:
+            h = layer(h)
+            skips.append(h)
+        h = self.middle(skips.pop())
+        for layer in self.up:
+            h = F.interpolate(h, scale_factor=2, mode="nearest")
+            h = layer(torch.cat([h, skips.pop()], dim=1))
+        return torch.tanh(self.out(h))
+
+
+class MaskedPatchDiscriminator(nn.Module):
+    """The PatchGAN of nn/image_to_image.py on (image, mask): a map of real/fake scores, one
+    per overlapping patch."""
+
+    def __init__(self, c: InpaintConfig):
+        super().__init__()
+        self.net = PatchDiscriminator(c.channels + 1, c.d_width or c.width, c.d_layers)
+
+    def features(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        return self.net.features(torch.cat([x, mask], dim=1))
+
+    def head(self, features: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        return self.net.head(features)  # (B, patches)
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(x, mask))
+
+
+@MODELS.register("inpaint")
+class Inpaint(GenerativeModel):
+    name = "inpaint"
+    config_class = InpaintConfig
+    task = "inpainting"
+
+    def __init__(self, config) -> None:
+        super().__init__(config)
+        self.G = InpaintGenerator(config)
+        self.D = MaskedPatchDiscriminator(config)
+        self.objective = GANObjective(config.objective)
+
+    def complete(self, x: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The generator's raw output and the completed image (known pixels kept)."""
+        out = self.G(x, mask)
+        return out, x * (1 - mask) + out * mask
+
+    # --- generation ----------------------------------------------------------------------
+    @torch.no_grad()
+    def inpaint(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Fill the holes of (B, C, H, W) images in [-1, 1] where ``mask`` (B, 1, H, W) is 1.
+        Any size: the input is padded (edge pixels repeated) to a multiple of 2^depth and the
+        result cropped back. Returned on the CPU."""
+        was_training = self.training
+        self.eval()
+        h, w = x.shape[-2:]
+        k = 2**self.config.depth
+        pad = (0, -w % k, 0, -h % k)  # (left, right, top, bottom)
+        x = F.pad(x.to(self.device).float(), pad, mode="replicate")
+        mask = F.pad(mask.to(self.device).float(), pad, mode="replicate")
+        _, completed = self.complete(x, mask)
+        self.train(was_training)
+        return completed[..., :h, :w].clamp(-1, 1).cpu()
+
+    @torch.no_grad()
+    def sample(
+        self,
+        n: int,
+        seed: int | None = None,
+        images: torch.Tensor | None = None,
+        masks: torch.Tensor | None = None,
+        **_: object,
+    ) -> torch.Tensor:
+        """``images`` with their ``masks`` filled; without them, ``n`` procedural paintings
+        with random holes, both drawn from ``seed``: (n, C, image_size, image_size)."""
+        c = self.config
+        if images is None:
+            images = art_images(n, c.image_size, c.channels, seed)
+        if masks is None:
+            rng = np.random.default_rng(int(make_generator(seed).initial_seed()))
+            masks = random_masks(len(images), images.shape[-1], rng, c.mask_kinds)
+        return self.inpaint(images, masks)
+
+    @torch.no_grad()
+    def preview_grid(self, dataset, n: int = 8) -> tuple[torch.Tensor, int]:
+        """Rows of (damaged, filled, original) for the first ``n`` training images, with
+        masks from a fixed seed, and the number of columns."""
+        x = dataset.get(torch.arange(min(n, len(dataset)))).x.float().cpu()
+        masks = random_masks(len(x), x.shape[-1], np.random.default_rng(0), self.config.mask_kinds)
+        damaged = x * (1 - masks) + masks  # holes shown white
+        rows = torch.stack([damaged, self.inpaint(x, masks), x], dim=1)
+        return rows.flatten(0, 1), 3  # (3n, C, H, W)
+
+    # --- training ------------------------------------------------------------------------
+    def phases(self, train) -> list[Phase]:
+        return critic_then_generator(train, self.config.objective.critic_steps)
+
+    def ema_modules(self) -> list[str]:
+        return ["G"]
+
+    def training_masks(self, x: torch.Tensor) -> torch.Tensor:
+        """A new random mask per image, drawn from torch's RNG (so a resumed run continues
+        with the same masks)."""
+        seed = int(torch.randint(0, 2**31 - 1, (1,)).item())
+        masks = random_masks(
+            x.shape[0], x.shape[-1], np.random.default_rng(seed), self.config.mask_kinds
+        )
+        return masks.to(x.device, x.dtype)
+
+    def train_step(self, phase: str, batch: Batch, step: int) -> dict[str, torch.Tensor]:
+        c = self.config
+        x = batch.x
+        mask = self.training_masks(x)
+        if phase == "D":
+            with torch.no_grad():
+                _, completed = self.complete(x, mask)
+            return self.objective.discriminator_losses(self.D, x, completed, mask=mask)
+        out, completed = self.complete(x, mask)
+        weights = c.hole_weight * mask + (1 - mask)
+        l1 = ((out.float() - x).abs() * weights).mean()
+        out_losses = {"l1": l1.detach()}
+        loss = c.l1_weight * l1
+        if c.adversarial_weight > 0:
+            adv = self.objective.generator_losses(self.D, completed, real=x, mask=mask)
+            loss = loss + c.adversarial_weight * adv["loss"]
+            out_losses["g_adv"] = adv["g_adv"]
+        out_losses["loss"] = loss
+        return out_losses
+
+    def after_phase_step(self, phase: str) -> None:
+        if phase == "D":
+            self.objective.clip_weights(self.D)
