@@ -24,11 +24,6 @@ def load(path, device: str = "cpu"):
     return load_model(path, device=device)
 
 
-def sample(model, n: int, seed: int | None = None, **options):
-    """``n`` samples from ``model`` (deterministic by ``seed``)."""
-    return model.sample(n, seed=seed, **options)
-
-
 def evaluate(run, data=None, metrics=None, n=None, features=None, **options):
     """Score a run against real data beside the real-vs-real floor; appends to the run's
     metrics.json. See :func:`artgan.metrics.evaluate.evaluate`."""
@@ -37,4 +32,6 @@ def evaluate(run, data=None, metrics=None, n=None, features=None, **options):
     return _evaluate(run, data=data, metrics=metrics, n=n, features=features, **options)
 
 
-__all__ = ["ArtganError", "__version__", "evaluate", "load", "sample", "train"]
+# No top-level ``sample`` function: ``artgan.sample`` is the sampling module (DESIGN layout);
+# sample with ``artgan.load(run).sample(n, seed=...)``.
+__all__ = ["ArtganError", "__version__", "evaluate", "load", "train"]

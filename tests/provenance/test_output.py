@@ -133,9 +133,7 @@ def test_wav_text_and_points_are_signed(tmp_path):
     assert verify_file(text).status == "tampered"
 
 
-def test_without_the_provenance_extra_files_are_written_unsigned_with_one_warning(
-    tmp_path, monkeypatch
-):
+def test_without_c2pa_python_files_are_written_unsigned_with_one_warning(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "c2pa", None)  # import c2pa -> ImportError
     monkeypatch.setattr(marking, "_warned_unsigned", False)
     with pytest.warns(UserWarning, match="not signed"):

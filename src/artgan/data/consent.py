@@ -176,7 +176,7 @@ def c2pa_training_marks(data: bytes, suffix: str) -> tuple[str, bool, str]:
     try:
         import c2pa
     except ImportError:
-        return "", False, "C2PA manifests not read (install artgan[provenance])"
+        return "", False, "C2PA manifests not read (c2pa-python, an artgan dependency, is missing)"
     from ..provenance.c2pa_sign import EMBEDDABLE, OFFLINE_SETTINGS
 
     fmt = EMBEDDABLE.get(suffix.lower())

@@ -77,6 +77,10 @@ class GenerativeModel(nn.Module):
         """Sub-networks whose weights are averaged (EMA) and used for sampling."""
         return []
 
+    def refresh_ema_statistics(self) -> None:
+        """Called with the EMA sub-networks in place before a preview or a checkpoint: re-estimate
+        what averaging weights cannot give (batch-norm statistics). Nothing by default."""
+
     def extra_training_state(self) -> dict:
         """Training state beyond weights (e.g. an image history pool): tensors and plain
         containers only, saved in training_state.pt and restored on resume."""

@@ -16,12 +16,15 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
+from torch.nn.modules.batchnorm import _BatchNorm
 
 from ..errors import ConfigError
 from ..losses.objective import GANObjective
 from ..nn.conditional import as_soft_labels
 from .base import Batch, GenerativeModel, Phase, critic_then_generator, make_generator
 from .conditioning import ClassRequest, resolve_labels
+
+STANDING_STATISTICS_SEED = 1_000_003
 
 
 class GAN(GenerativeModel):
@@ -75,6 +78,28 @@ class GAN(GenerativeModel):
             labels = self.labels(None, z.shape[0])
         y = as_soft_labels(labels, self.config.num_classes).to(self.device)
         return self.G(z.to(self.device), y)
+
+    @torch.no_grad()
+    def refresh_ema_statistics(self, batches: int = 16, batch_size: int = 64) -> None:
+        """Batch-norm statistics for the averaged generator ("standing statistics", Brock et al.
+        2019). The EMA averages weights only; the running means and variances it would
+        otherwise carry belong to the live generator, whose activations differ, and samples
+        come out washed out. Re-measured here from ``batches`` fresh batches with the generator
+        in training mode, from a private seed (the training RNG is untouched)."""
+        norms = [m for m in self.G.modules() if isinstance(m, _BatchNorm)]
+        if not norms:
+            return
+        was_training, momenta = self.G.training, [m.momentum for m in norms]
+        for norm in norms:
+            norm.reset_running_stats()
+            norm.momentum = None  # a cumulative average over the batches
+        self.G.train()
+        generator = torch.Generator().manual_seed(STANDING_STATISTICS_SEED)
+        for _ in range(batches):
+            self.generate(self.latents(batch_size, generator=generator))
+        for norm, momentum in zip(norms, momenta):
+            norm.momentum = momentum
+        self.G.train(was_training)
 
     @torch.no_grad()
     def sample(

@@ -51,12 +51,13 @@ OFFLINE_SETTINGS = {
 
 
 def require_c2pa():
-    """The ``c2pa`` module, or a clear error when the provenance extra is not installed."""
+    """The ``c2pa`` module, or a clear error when c2pa-python is missing."""
     try:
         import c2pa
     except ImportError as error:
         raise ConfigError(
-            "C2PA Content Credentials need the provenance extra: pip install 'artgan[provenance]'"
+            "C2PA Content Credentials need c2pa-python, an artgan dependency: "
+            "pip install c2pa-python"
         ) from error
     return c2pa
 

@@ -54,14 +54,14 @@ class SigningIdentity:
 
 
 def _crypto():
-    """The ``cryptography`` modules, or a clear error when the extra is not installed."""
+    """The ``cryptography`` modules, or a clear error when it is missing."""
     try:
         from cryptography import x509
         from cryptography.hazmat.primitives import hashes, serialization
         from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
     except ImportError as error:
         raise ConfigError(
-            "signing needs the provenance extra: pip install 'artgan[provenance]'"
+            "signing needs cryptography (an artgan dependency): pip install cryptography"
         ) from error
     return x509, hashes, serialization, ec, ed25519, rsa
 

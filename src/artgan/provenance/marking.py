@@ -6,10 +6,10 @@ Watermark: the 32-bit payload is the id of the file's own generation record
 matched with the record. The record says whether the file carries the mark and, when not, why
 ("not watermarked: too small ..."): nothing is skipped silently.
 
-Signing: with the provenance extra installed, every file gets a C2PA manifest signed by the
-local identity (created on first use, see :mod:`.keys`) or the one given by
-``ARTGAN_SIGNING_CERT``/``ARTGAN_SIGNING_KEY``. Without the extra, files are written unsigned
-and one warning says so.
+Signing: every file gets a C2PA manifest signed by the local identity (created on first use,
+see :mod:`.keys`) or the one given by ``ARTGAN_SIGNING_CERT``/``ARTGAN_SIGNING_KEY``. In a
+broken install without c2pa-python (a dependency), files are written unsigned and one warning
+says so, rather than losing the generated work.
 """
 
 from __future__ import annotations
@@ -102,16 +102,16 @@ def _identity():
 
 
 def sign(path: Path, record: GenerationRecord) -> Path | None:
-    """Sign ``path`` (embedded manifest, or a ``.c2pa`` sidecar); None when the provenance
-    extra is missing (warned once)."""
+    """Sign ``path`` (embedded manifest, or a ``.c2pa`` sidecar); None when c2pa-python is
+    missing (warned once)."""
     global _warned_unsigned
     try:
         import c2pa  # noqa: F401
     except ImportError:
         if not _warned_unsigned:
             warnings.warn(
-                "generated files are not signed: C2PA Content Credentials need the provenance "
-                "extra (pip install 'artgan[provenance]')",
+                "generated files are not signed: C2PA Content Credentials need c2pa-python, an "
+                "artgan dependency (pip install c2pa-python)",
                 stacklevel=3,
             )
             _warned_unsigned = True

@@ -319,6 +319,13 @@ class Trainer:
             for name, module in originals.items():
                 setattr(self.model, name, module)
 
+    def refresh_ema_statistics(self) -> None:
+        """Re-measure what the EMA sub-networks cannot average (their batch-norm statistics),
+        before they make a preview or are saved."""
+        if self.ema:
+            with self.sampling_weights() as model:
+                model.refresh_ema_statistics()
+
     def write_preview(self) -> Path | None:
         if not self.dist.is_main or self.run_dir is None:
             return None
@@ -330,6 +337,7 @@ class Trainer:
             params={"command": "train preview"},
             dataset_manifest_sha256=getattr(self.dataset.report, "manifest_sha256", ""),
         )
+        self.refresh_ema_statistics()
         with self.sampling_weights() as model:
             path = write_preview(model, self.dataset, self.run_dir / "samples", self.step, record)
         plot_loss_curve(self.log.read(), self.run_dir / "loss_curve.png")
@@ -341,6 +349,7 @@ class Trainer:
             self._gather_rng()
             return None
         rngs = self._gather_rng()
+        self.refresh_ema_statistics()
         state = {
             "step": self.step,
             "batch_position": self.stream.position,
