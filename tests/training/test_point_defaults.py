@@ -55,10 +55,10 @@ def test_default_configuration_finds_most_ring8_modes_on_a_reduced_budget(tmp_pa
     run = artgan.train(
         None,
         data="ring8",
-        steps=2000,  # seen: 7 of 8 modes (1,000 steps found 0 to 8 depending on the seed)
+        steps=1000,  # seen: 8 of 8 modes, 81-83 % high-quality on seeds 0-2 (8-12 s)
         device="cpu",
         run_dir=str(tmp_path / "ring8"),
         **{"train.progress": False, "train.tensorboard": False, "data.size": 20_000},
     )
     score = score_mixture(load_model(run), "ring8", n=2500, seed=0)
-    assert score["modes"] >= 6, score
+    assert score["modes"] >= 7 and score["hq_fraction"] >= 0.5, score
