@@ -130,14 +130,18 @@ class DCGANDiscriminator(nn.Module):
         ch = c.d_width or c.width
         sn = c.spectral_norm
         norm = c.resolved_d_norm
+        # Biases only without normalisation: a batch norm brings its own; with none (spectral
+        # norm, gradient penalties) a bias-free LeakyReLU network is positively homogeneous,
+        # D(0) = 0 with no useful gradient there, and a generator collapsed to grey stayed so.
+        bias = norm == "none"
         layers: list[nn.Module] = [
             # PacGAN: objective.pack samples arrive stacked along the channels.
-            spectral(nn.Conv2d(c.channels * c.objective.pack, ch, 4, 2, 1, bias=False), sn),
+            spectral(nn.Conv2d(c.channels * c.objective.pack, ch, 4, 2, 1, bias=bias), sn),
             nn.LeakyReLU(0.2, True),
         ]
         for _ in range(n_down - 1):
             layers += [
-                spectral(nn.Conv2d(ch, ch * 2, 4, 2, 1, bias=False), sn),
+                spectral(nn.Conv2d(ch, ch * 2, 4, 2, 1, bias=bias), sn),
                 norm2d(norm, ch * 2),
                 nn.LeakyReLU(0.2, True),
             ]
@@ -145,14 +149,14 @@ class DCGANDiscriminator(nn.Module):
         if c.objective.minibatch_std:  # Karras et al. 2018: the statistic, then a 3x3 conv
             layers += [
                 MinibatchStdDev(),
-                spectral(nn.Conv2d(ch + 1, ch, 3, 1, 1, bias=False), sn),
+                spectral(nn.Conv2d(ch + 1, ch, 3, 1, 1, bias=bias), sn),
                 nn.LeakyReLU(0.2, True),
             ]
         self.body = nn.Sequential(*layers)
         if c.conditional:
             self.cond = ConditionalHead(ch * 4 * 4, c.num_classes, c.cond_d, sn)
         else:
-            self.out = spectral(nn.Conv2d(ch, 1, 4, 1, 0, bias=False), sn)
+            self.out = spectral(nn.Conv2d(ch, 1, 4, 1, 0, bias=bias), sn)
 
     def features(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
         return self.body(x)  # (B, C, 4, 4)
