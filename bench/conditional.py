@@ -53,9 +53,8 @@ def train(variant: str, args) -> tuple[Path, float, float | None]:
                 "z_dim": 64,
                 "conditional": True,
                 "cond_d": variant,
-                # Hinge with batch norm in D. With spectral norm instead, this DCGAN's samples
-                # stayed grey noise after 1,500 steps (both heads; so did an unconditional
-                # SN-DCGAN with BCE or hinge after 400), while the ResNet + SN learns.
+                # Hinge with batch norm in D, the DCGAN default (spectral norm is an option:
+                # --model.spectral_norm true).
                 "objective": {"loss": "hinge"},
             },
             "data": {"source": "art", "size": args.train_size},
