@@ -19,6 +19,7 @@ and scored on the test split of ``art`` with
     python bench/conditional.py                 # default: 1500 steps per variant (CPU)
     python bench/conditional.py --quick         # a smoke run
     python bench/conditional.py --variants projection,multihead,acgan --steps 3000
+    python bench/conditional.py --variants projection+sn,multihead+sn   # spectral norm in D
 """
 
 from __future__ import annotations
@@ -41,7 +42,12 @@ DEFAULT_VARIANTS = "projection,multihead"
 
 
 def train(variant: str, args) -> tuple[Path, float, float | None]:
-    run_dir = OUT_DIR / f"conditional-{variant}"
+    """``variant``: a ``model.cond_d`` value, with ``+sn`` for spectral norm in D (which then
+    has no batch norm)."""
+    cond_d, _, extra = variant.partition("+")
+    if extra not in ("", "sn"):
+        raise SystemExit(f"unknown variant suffix +{extra} (only +sn)")
+    run_dir = OUT_DIR / f"conditional-{variant.replace('+', '-')}"
     share = CpuShare().start()
     start = time.perf_counter()
     artgan.train(
@@ -52,9 +58,9 @@ def train(variant: str, args) -> tuple[Path, float, float | None]:
                 "width": args.width,
                 "z_dim": 64,
                 "conditional": True,
-                "cond_d": variant,
-                # Hinge with batch norm in D, the DCGAN default (spectral norm is an option:
-                # --model.spectral_norm true).
+                "cond_d": cond_d,
+                # Hinge; batch norm in D (the DCGAN default) or spectral norm with "+sn".
+                "spectral_norm": extra == "sn",
                 "objective": {"loss": "hinge"},
             },
             "data": {"source": "art", "size": args.train_size},
@@ -102,8 +108,8 @@ def report(rows: list[dict], real_accuracy, args) -> str:
         "",
         *machine_lines(),
         f"- model: conditional dcgan {IMAGE_SIZE} px, width {args.width}, z 64, conditional "
-        f"batch norm in G, batch norm in D, hinge loss, Adam 2e-4 (0.5, 0.999), batch 64, "
-        f"EMA 0.999, "
+        "batch norm in G, batch norm in D (spectral norm instead for +sn rows), hinge loss, "
+        "Adam 2e-4 (0.5, 0.999), batch 64, EMA 0.999, "
         f"{args.steps} steps, {args.train_size} training images, seed {args.seed}",
         f"- scores: {args.per_class} generated and {args.per_class} real test images per style; "
         f"features and predictions of `{args.classifier}` (128-d; its accuracy on the real "
@@ -173,7 +179,7 @@ def main() -> None:
     text = report(rows, real_accuracy, args)
     print(text)
     name = "conditional" if args.variants == DEFAULT_VARIANTS else f"conditional-{args.variants}"
-    print(f"written to {write_report(name.replace(',', '-'), text)}")
+    print(f"written to {write_report(name.replace(',', '-').replace('+', '-'), text)}")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ processes took meanwhile, since a shared machine inflates wall time.
     python bench/mode_coverage.py              # 6 rows x 2 mixtures x 5 seeds: hours on 2 cores
     python bench/mode_coverage.py --quick      # one seed, 1,000 steps: a few minutes
     python bench/mode_coverage.py --rows default --jobs 2   # the target check of the default
+    python bench/mode_coverage.py --resume     # run only what the last runs log lacks
 
 Every row trains for the same number of generator steps; WGAN-GP's 5 critic steps per generator
 step make its runs about three times as long.
@@ -104,13 +105,31 @@ def duplicates(rows: list[str]) -> dict[str, str]:
 
     seen: dict[str, str] = {}
     same_as = {}
-    for row in rows:
+    # "default" is the original when another row matches it, so its runs keep its name.
+    for row in sorted(rows, key=lambda r: r != "default"):
         key = json.dumps(build_run_config(None, {**ROWS[row], "data": "ring8"}).to_dict())
         if key in seen:
             same_as[row] = seen[key]
         else:
             seen[key] = row
     return same_as
+
+
+def finished_runs(runs_log, jobs: list[tuple[str, str, int]], steps: int) -> list[dict]:
+    """The runs of an earlier invocation's log that match a planned job and step budget (a run
+    killed half-way never reached the log, so it is simply run again)."""
+    from artgan.models.mlp import POINT_DEFAULTS
+
+    wanted_steps = steps or POINT_DEFAULTS["train.steps"]
+    planned = set(jobs)
+    if not runs_log.exists():
+        return []
+    runs = [json.loads(line) for line in runs_log.read_text().splitlines() if line.strip()]
+    latest = {}  # the last finished run of each job wins
+    for r in runs:
+        if (r["row"], r["data"], r["seed"]) in planned and r["steps"] == wanted_steps:
+            latest[(r["row"], r["data"], r["seed"])] = r
+    return list(latest.values())
 
 
 def slug(text: str) -> str:
@@ -185,6 +204,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=1, help="torch threads per run")
     parser.add_argument("--jobs", type=int, default=1, help="runs at a time (processes)")
     parser.add_argument("--keep", action="store_true", help="keep the run folders")
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="reuse the finished runs in bench/out/mode_coverage_runs.jsonl (same row, data, "
+        "seed and steps) and run only the missing ones",
+    )
     args = parser.parse_args(argv)
 
     rows = [r.strip() for r in args.rows.split(",") if r.strip()] if args.rows else list(ROWS)
@@ -200,11 +225,15 @@ def main(argv: list[str] | None = None) -> int:
     # Rows whose overrides resolve to the same configuration as an earlier row are run once.
     same_as = duplicates(rows)
     jobs = [(r, d, s) for r in rows if r not in same_as for d in mixtures for s in seeds]
-    share = CpuShare().start()
-    results: list[dict] = []
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     runs_log = OUT_DIR / "mode_coverage_runs.jsonl"  # one line per finished run, as it finishes
-    runs_log.write_text("")
+    results = finished_runs(runs_log, jobs, steps) if args.resume else []
+    done = {(r["row"], r["data"], r["seed"]) for r in results}
+    jobs = [job for job in jobs if job not in done]
+    if results:
+        print(f"reusing {len(results)} finished run(s) from {runs_log}; {len(jobs)} to run")
+    runs_log.write_text("".join(json.dumps(r) + "\n" for r in results))
+    share = CpuShare().start()
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
         futures = [
             pool.submit(run_one, row, data, seed, steps, args.threads, args.keep)
