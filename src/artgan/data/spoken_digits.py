@@ -7,7 +7,7 @@ accents and twelve voice variants (seven male, five female), a pitch in [20, 80]
 (data.seed, split, i). The speech is resampled to 16 kHz, trimmed of leading and trailing
 silence (10 ms kept) and stored as 16-bit WAV under ``<cache>/spoken_digits/<version>/{train,
 test}/<k>-<digit>/``, beside a ``manifest.csv`` of every clip's voice settings. The cache is
-``$ARTGAN_CACHE``, else ``$XDG_CACHE_HOME/artgan``, else ``~/.cache/artgan``; a folder is only
+artgan's cache folder (artgan/cache.py); a folder is only
 used once complete, so an interrupted synthesis starts again.
 
 The test split (``data.split=test``) holds a quarter as many clips, drawn independently: it is
@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from ..audio import SAMPLE_RATE, load_mono, wav_bytes
+from ..cache import cache_root
 from ..config import DataConfig
 from ..errors import DataError
 from ..registry import DATASETS
@@ -50,13 +51,6 @@ DEFAULT_TRAIN_CLIPS = 2000
 VERSION = 1  # bump when the synthesis recipe changes
 SILENCE = 1e-3  # trimming threshold (about -60 dB)
 KEEP_MS = 10
-
-
-def cache_root() -> Path:
-    if os.environ.get("ARTGAN_CACHE"):
-        return Path(os.environ["ARTGAN_CACHE"]).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "artgan"
 
 
 def espeak_binary() -> str:

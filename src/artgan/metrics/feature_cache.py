@@ -19,21 +19,11 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
+from ..cache import cache_root
 from ..errors import DataError
 from .extractors.base import FeatureExtractor
 
 CACHE_FORMAT = "1"  # bump if the key or the file layout changes
-
-
-def cache_root() -> Path:
-    """artgan's cache folder: ``$ARTGAN_CACHE``, else ``$ARTGAN_HOME/cache``, else
-    ``$XDG_CACHE_HOME/artgan``, else ``~/.cache/artgan``. Everything in it can be recomputed."""
-    if os.environ.get("ARTGAN_CACHE"):
-        return Path(os.environ["ARTGAN_CACHE"]).expanduser()
-    if os.environ.get("ARTGAN_HOME"):
-        return Path(os.environ["ARTGAN_HOME"]).expanduser() / "cache"
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base).expanduser() / "artgan"
 
 
 def safe_name(name: str) -> str:

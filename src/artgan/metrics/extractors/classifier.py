@@ -184,7 +184,8 @@ def load_or_train(
     """The classifier of ``source``'s training split: from the cache when one was trained on
     exactly this data for as many ``steps`` (default STEPS), else trained now (a minute or
     two on a CPU) and cached."""
-    from ..feature_cache import cache_root, safe_name
+    from ...cache import cache_root
+    from ..feature_cache import safe_name
 
     steps = steps or STEPS
     if steps < 1:
