@@ -107,7 +107,7 @@ def test_dry_run_prints_the_resolved_config(capsys):
     assert config["model"]["width"] == 8
 
 
-def test_points_model_writes_points_and_a_scatter_plot(tmp_path):
+def test_points_model_writes_points_and_a_scatter_plot(tmp_path, capsys):
     run = tmp_path / "g"
     assert (
         main(
@@ -129,6 +129,9 @@ def test_points_model_writes_points_and_a_scatter_plot(tmp_path):
         )
         == 0
     )
+    # the hint and the model card speak of points, not images
+    assert f"artgan sample {run} --n 2500 --out points.npy" in capsys.readouterr().out
+    assert "2-D points" in (run / "MODEL_CARD.md").read_text()
     out = tmp_path / "points.npy"
     assert main(["sample", str(run), "--n", "50", "--out", str(out)]) == 0
     assert np.load(out).shape == (50, 2)

@@ -94,5 +94,23 @@ def run(args) -> int:
     if run_dir is not None:
         print(f"run folder: {run_dir}")
         print(f"  samples:  {run_dir}/samples/   loss curve: {run_dir}/loss_curve.png")
-        print(f"  next:     artgan sample {run_dir} --n 64 --out grid.png")
+        print(f"  next:     artgan sample {run_dir} {next_sample_options(run_dir)}")
     return 0
+
+
+# What to try after training, by what the model generates.
+SAMPLE_OPTIONS = {
+    "image": "--n 64 --out grid.png",
+    "points": "--n 2500 --out points.npy",
+    "audio": "--n 8 --out sounds/",
+    "text": '--prime "The " --length 400 --out sample.txt',
+}
+
+
+def next_sample_options(run_dir) -> str:
+    from ..models import build_model  # noqa: F401  (registers the families)
+    from ..registry import MODELS
+    from ..training.run import read_run_config
+
+    model = read_run_config(run_dir)["model"]
+    return SAMPLE_OPTIONS[MODELS.get(model["name"]).kind_from_config(model)]

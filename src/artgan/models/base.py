@@ -63,6 +63,11 @@ class GenerativeModel(nn.Module):
         super().__init__()
         self.config = config
 
+    @classmethod
+    def kind_from_config(cls, model_config: dict) -> str:
+        """``output_kind`` from a run's saved model config, without building the networks."""
+        return cls.output_kind
+
     # --- training ------------------------------------------------------------------------
     def phases(self, train) -> list[Phase]:
         raise NotImplementedError

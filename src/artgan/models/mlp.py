@@ -182,5 +182,9 @@ class MLPGAN(GAN):
     def output_kind(self) -> str:  # type: ignore[override]
         return "image" if self.config.is_image else "points"
 
+    @classmethod
+    def kind_from_config(cls, model_config: dict) -> str:
+        return "image" if len(model_config.get("data_shape") or ()) == 3 else "points"
+
     def build_networks(self):
         return MLPGenerator(self.config), MLPDiscriminator(self.config)

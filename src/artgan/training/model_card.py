@@ -165,7 +165,7 @@ def render_model_card(run_dir: str | Path) -> str:
         from ..models import build_model  # noqa: F401  (registers the families)
         from ..registry import MODELS
 
-        kind = OUTPUT_WORDS.get(getattr(MODELS.get(family), "output_kind", "image"), kind)
+        kind = OUTPUT_WORDS.get(MODELS.get(family).kind_from_config(model), kind)
     except Exception:  # noqa: BLE001
         pass
     paper = _paper(family)
