@@ -14,9 +14,10 @@ processes took meanwhile, since a shared machine inflates wall time.
     python bench/mode_coverage.py --quick      # one seed, 1,000 steps: a few minutes
     python bench/mode_coverage.py --rows default --jobs 2   # the target check of the default
     python bench/mode_coverage.py --resume     # run only what the last runs log lacks
+    python bench/mode_coverage.py --report-only   # the table of the runs logged so far
 
 Every row trains for the same number of generator steps; WGAN-GP's 5 critic steps per generator
-step make its runs about three times as long.
+step (each with a gradient penalty) make its runs about five times as long.
 """
 
 from __future__ import annotations
@@ -145,7 +146,7 @@ def mean_std(values: list[float], digits: int) -> str:
     return f"{statistics.mean(values):.{digits}f} ± {statistics.stdev(values):.{digits}f}"
 
 
-def summarize(results: list[dict], rows: list[str], seeds: list[int]) -> list[list]:
+def summarize(results: list[dict], rows: list[str]) -> list[list]:
     table = []
     for row in rows:
         cells: list = [row]
@@ -157,10 +158,11 @@ def summarize(results: list[dict], rows: list[str], seeds: list[int]) -> list[li
                 mean_std([r["reverse_kl"] for r in runs], 3),
             ]
         runs = [r for r in results if r["row"] == row]
+        seeds_run = len({r["seed"] for r in runs})
         cells += [
             mean_std([r["wall_s"] for r in runs], 0),
             mean_std([r["cpu_s"] for r in runs], 0),
-            f"artgan, {len(seeds)} seed{'s' if len(seeds) > 1 else ''}",
+            f"artgan, {seeds_run} seed{'s' if seeds_run != 1 else ''}",
         ]
         table.append(cells)
     for name, rm, rhq, gm, ghq, gkl, source in PUBLISHED:
@@ -210,6 +212,12 @@ def main(argv: list[str] | None = None) -> int:
         help="reuse the finished runs in bench/out/mode_coverage_runs.jsonl (same row, data, "
         "seed and steps) and run only the missing ones",
     )
+    parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help="train nothing: the table of the finished runs in the log (rows may have fewer "
+        "seeds than asked; the source column says how many)",
+    )
     args = parser.parse_args(argv)
 
     rows = [r.strip() for r in args.rows.split(",") if r.strip()] if args.rows else list(ROWS)
@@ -227,12 +235,13 @@ def main(argv: list[str] | None = None) -> int:
     jobs = [(r, d, s) for r in rows if r not in same_as for d in mixtures for s in seeds]
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     runs_log = OUT_DIR / "mode_coverage_runs.jsonl"  # one line per finished run, as it finishes
-    results = finished_runs(runs_log, jobs, steps) if args.resume else []
+    results = finished_runs(runs_log, jobs, steps) if args.resume or args.report_only else []
     done = {(r["row"], r["data"], r["seed"]) for r in results}
-    jobs = [job for job in jobs if job not in done]
+    jobs = [] if args.report_only else [job for job in jobs if job not in done]
     if results:
         print(f"reusing {len(results)} finished run(s) from {runs_log}; {len(jobs)} to run")
-    runs_log.write_text("".join(json.dumps(r) + "\n" for r in results))
+    if not (args.resume or args.report_only):
+        runs_log.write_text("")  # a fresh table; resumed runs append to the log
     share = CpuShare().start()
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
         futures = [
@@ -267,9 +276,9 @@ def main(argv: list[str] | None = None) -> int:
         "CPU s / run",
         "source",
     ]
-    table = summarize(results, rows, seeds)
+    table = summarize(results, rows)
     notes = [
-        f"{len(seeds)} seed(s) ({', '.join(map(str, seeds))}); "
+        f"seeds {', '.join(map(str, seeds))} (a row with fewer finished runs says so); "
         + (f"{steps} steps per run" if steps else "the default configuration's steps")
         + f"; {args.threads} torch thread(s) per run, {args.jobs} run(s) at a time.",
         "Every artgan row uses the default 2-D configuration (models/mlp.py POINT_DEFAULTS: "
@@ -281,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
             for row, original in same_as.items()
         ],
     ]
-    if others is not None:
+    if others is not None and jobs:
         notes.append(f"other processes used {100 * others:.0f} % of the machine's CPU meanwhile")
     print()
     print("\n".join(markdown_table(columns, table)))
