@@ -87,6 +87,34 @@ def scores(metrics: dict) -> list[str]:
     ]
 
 
+def merge_into_previous(tables: list[dict], notes: list[str], settings: str, args):
+    """The previous report's tables with the rows just measured put in place of theirs (rows
+    are keyed by data and configuration); refuses a previous report with other settings."""
+    previous_path = OUT_DIR / "quality.json"
+    if not previous_path.is_file():
+        raise SystemExit("--update needs an earlier bench/out/quality.json; run without it first")
+    previous = json.loads(previous_path.read_text())
+    if not previous["notes"] or previous["notes"][0] != settings:
+        raise SystemExit("--update: the earlier report used other settings; run without --update")
+    fresh_keys = set()
+    for old, new in zip(previous["tables"], tables):
+        fresh = {tuple(row[:2]): row for row in new["rows"]}
+        fresh_keys |= {key for key in fresh if "floor" not in key[1]}
+        merged = [fresh.pop(tuple(row[:2]), row) for row in old["rows"]]
+        old["rows"] = merged + list(fresh.values())  # rows the old report did not have
+    earlier = f"commit {previous['commit']}, {previous['date']}"
+    updated = ", ".join(f"{data} {config}" for data, config in sorted(fresh_keys))
+    notes = [
+        *previous["notes"],
+        f"rows re-measured by --update (this report's commit and date): {updated}; the other "
+        f"rows are from {earlier}.",
+    ]
+    command = (
+        previous["command"] + f"; then python bench/quality.py --update --configs {args.configs}"
+    )
+    return previous["tables"], notes, command
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="30 steps, n 200, digits only")
@@ -96,6 +124,12 @@ def main() -> None:
     parser.add_argument("--datasets", default="digits,fashion-mnist")
     parser.add_argument("--configs", default=",".join(CONFIGS))
     parser.add_argument("--device", default="cpu")
+    parser.add_argument(
+        "--update",
+        action="store_true",
+        help="replace only the rows of the configurations run in the existing report (same "
+        "steps, n and width), keeping the others; the notes say which rows are from when",
+    )
     args = parser.parse_args()
     if args.quick:
         args.steps, args.n, args.datasets = 30, 200, "digits"
@@ -123,38 +157,46 @@ def main() -> None:
         for extractor in EXTRACTORS:
             tables[extractor].append([dataset, "**real vs real (floor)**", *floors[extractor]])
     minutes = (time.perf_counter() - total) / 60
+    settings = (
+        f"{args.steps} generator steps of batch 64, width {args.width}, 32x32 grey, seed 0; "
+        f"n = {args.n} generated vs {args.n} training images (reference); the floor is "
+        f"{args.n} held-out test images vs the same reference."
+    )
+    new_tables = [
+        {
+            "caption": "classifier:<dataset> features (128-d)",
+            "columns": columns,
+            "rows": tables["classifier"],
+        },
+        {
+            "caption": "efficientnet-lite0 features (1280-d)",
+            "columns": columns,
+            "rows": tables["efficientnet-lite0"],
+        },
+        {
+            "caption": "training wall time",
+            "columns": ["data", "configuration", "G steps", "seconds", "CPU taken by others"],
+            "rows": timing,
+        },
+    ]
+    notes = [
+        settings,
+        "P/R: improved precision/recall (k=3); D/C: density/coverage (k=5); KID: "
+        "polynomial-kernel MMD^2 (x 1000) over subsets of min(1000, n).",
+        f"DiffAugment policy: {DIFFAUGMENT}. WGAN-GP: 5 critic steps per generator step, "
+        "Adam(1e-4, 0, 0.9); the others Adam(2e-4, 0.5, 0.999).",
+        f"whole benchmark: {minutes:.1f} minutes, including the one-time classifier "
+        "training and feature caching.",
+    ]
+    command = "python bench/quality.py" + (" --quick" if args.quick else "")
+    if args.update:
+        new_tables, notes, command = merge_into_previous(new_tables, notes, settings, args)
     report = write_json_report(
         "quality",
         "Sample quality after a fixed budget (FID/KID/precision/recall/density/coverage)",
-        [
-            {
-                "caption": "classifier:<dataset> features (128-d)",
-                "columns": columns,
-                "rows": tables["classifier"],
-            },
-            {
-                "caption": "efficientnet-lite0 features (1280-d)",
-                "columns": columns,
-                "rows": tables["efficientnet-lite0"],
-            },
-            {
-                "caption": "training wall time",
-                "columns": ["data", "configuration", "G steps", "seconds", "CPU taken by others"],
-                "rows": timing,
-            },
-        ],
-        notes=[
-            f"{args.steps} generator steps of batch 64, width {args.width}, 32x32 grey, seed 0; "
-            f"n = {args.n} generated vs {args.n} training images (reference); the floor is "
-            f"{args.n} held-out test images vs the same reference.",
-            "P/R: improved precision/recall (k=3); D/C: density/coverage (k=5); KID: "
-            "polynomial-kernel MMD^2 (x 1000) over subsets of min(1000, n).",
-            f"DiffAugment policy: {DIFFAUGMENT}. WGAN-GP: 5 critic steps per generator step, "
-            "Adam(1e-4, 0, 0.9); the others Adam(2e-4, 0.5, 0.999).",
-            f"whole benchmark: {minutes:.1f} minutes, including the one-time classifier "
-            "training and feature caching.",
-        ],
-        command="python bench/quality.py" + (" --quick" if args.quick else ""),
+        new_tables,
+        notes=notes,
+        command=command,
     )
     print(report.with_suffix(".md").read_text())
 
