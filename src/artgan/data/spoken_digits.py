@@ -6,9 +6,8 @@ accents and twelve voice variants (seven male, five female), a pitch in [20, 80]
 [100, 220] words per minute and an amplitude in [50, 100], all from a generator seeded by
 (data.seed, split, i). The speech is resampled to 16 kHz, trimmed of leading and trailing
 silence (10 ms kept) and stored as 16-bit WAV under ``<cache>/spoken_digits/<version>/{train,
-test}/<k>-<digit>/``, beside a ``manifest.csv`` of every clip's voice settings. The cache is
-artgan's cache folder (artgan/cache.py); a folder is only
-used once complete, so an interrupted synthesis starts again.
+test}/<k>-<digit>/`` (``<cache>``: artgan/cache.py), beside a ``manifest.csv`` of every clip's
+voice settings. A folder is only used once complete, so an interrupted synthesis starts again.
 
 The test split (``data.split=test``) holds a quarter as many clips, drawn independently: it is
 the reference for the audio Frechet distance and its real-vs-real floor.
