@@ -232,7 +232,8 @@ def main(argv: list[str] | None = None) -> int:
 
     # Rows whose overrides resolve to the same configuration as an earlier row are run once.
     same_as = duplicates(rows)
-    jobs = [(r, d, s) for r in rows if r not in same_as for d in mixtures for s in seeds]
+    # seed by seed, so that a run stopped part-way has both mixtures on its first seeds
+    jobs = [(r, d, s) for r in rows if r not in same_as for s in seeds for d in mixtures]
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     runs_log = OUT_DIR / "mode_coverage_runs.jsonl"  # one line per finished run, as it finishes
     results = finished_runs(runs_log, jobs, steps) if args.resume or args.report_only else []
