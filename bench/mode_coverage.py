@@ -158,11 +158,16 @@ def summarize(results: list[dict], rows: list[str]) -> list[list]:
                 mean_std([r["reverse_kl"] for r in runs], 3),
             ]
         runs = [r for r in results if r["row"] == row]
-        seeds_run = len({r["seed"] for r in runs})
+        counts = [len([r for r in runs if r["data"] == data]) for data in MIXTURES]
+        seeds_run = (
+            f"{counts[0]} seed{'s' if counts[0] != 1 else ''}"
+            if counts[0] == counts[1]
+            else f"{counts[0]} ring / {counts[1]} grid seeds"
+        )
         cells += [
             mean_std([r["wall_s"] for r in runs], 0),
             mean_std([r["cpu_s"] for r in runs], 0),
-            f"artgan, {seeds_run} seed{'s' if seeds_run != 1 else ''}",
+            f"artgan, {seeds_run}",
         ]
         table.append(cells)
     for name, rm, rhq, gm, ghq, gkl, source in PUBLISHED:
