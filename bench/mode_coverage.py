@@ -283,10 +283,16 @@ def main(argv: list[str] | None = None) -> int:
         "source",
     ]
     table = summarize(results, rows)
+    how = (
+        "runs logged by earlier invocations (--report-only), each timed under whatever else "
+        "ran on the machine then"
+        if args.report_only
+        else f"{args.threads} torch thread(s) per run, {args.jobs} run(s) at a time"
+    )
     notes = [
         f"seeds {', '.join(map(str, seeds))} (a row with fewer finished runs says so); "
         + (f"{steps} steps per run" if steps else "the default configuration's steps")
-        + f"; {args.threads} torch thread(s) per run, {args.jobs} run(s) at a time.",
+        + f"; {how}.",
         "Every artgan row uses the default 2-D configuration (models/mlp.py POINT_DEFAULTS: "
         "architecture, optimizer, batch, EMA, step budget) and changes only the objective; "
         "samples come from the EMA generator. Published rows are the papers' own settings.",
