@@ -104,7 +104,8 @@ def real_test_set(args) -> dict:
 def report(rows: list[dict], real_accuracy, args) -> str:
     names = rows[0]["eval"]["names"]
     lines = [
-        "# Style-conditioned DCGAN on `art`: discriminator conditioning",
+        "# Style-conditioned DCGAN on `art`: discriminator conditioning"
+        + ("" if args.variants == DEFAULT_VARIANTS else f" ({args.variants.replace(',', ', ')})"),
         "",
         *machine_lines(),
         f"- model: conditional dcgan {IMAGE_SIZE} px, width {args.width}, z 64, conditional "
