@@ -66,21 +66,21 @@ class MLPGANConfig:
         return len(self.data_shape) == 3
 
 
-# The default 2-D configuration: what `artgan train --data grid25` (or ring8, or any .npy/.csv
-# point file) uses for every setting it is not given; samples come from the EMA generator. Aimed
-# at the target of bench/mode_coverage.py (all modes, >= 95 % high-quality samples, reverse KL
-# <= 0.05 on each of 5 seeds, within 2 CPU minutes with one thread); check it with
-# `python bench/mode_coverage.py --rows default`. Measured there (5 seeds, one thread): ring8
-# 8/8 modes, 97.7-99.0 % HQ, reverse KL <= 0.008; grid25 25/25 modes, 95.9-98.0 % HQ, reverse
-# KL <= 0.012; 78-87 s CPU per run on an idle core, but 106-128 s for grid25 seeds 1-4 while
+# The default 2-D configuration: what `artgan train --data grid25` (or ring8, or any .npy/.csv point
+# file) uses for every setting it is not given; samples come from the EMA generator. Aimed at the
+# target of bench/mode_coverage.py (all modes, >= 95 % high-quality samples, reverse KL <= 0.05 on
+# each of 5 seeds, within 2 CPU minutes with one thread); check it with `python
+# bench/mode_coverage.py --rows default`. Measured there (5 seeds, one thread): ring8 8/8 modes,
+# 97.7-99.0 % HQ, reverse KL <= 0.008; grid25 25/25 modes, 95.9-98.0 % HQ, reverse KL <= 0.012; CPU
+# per run on an otherwise idle machine 78-87 s (ring8) and 101-109 s (grid25), but up to 128 s while
 # other processes kept the 2-core machine busy (so the 2-minute bound holds only without
-# contention). Tuned on grid25 (1-2 seeds per setting; % HQ): a 2-D latent matters most (z 64
-# -> 2: 89.8 -> 93.5 at 8k steps; z 1 lost modes), then a small R1 penalty (with none, the old
-# w256/z64 setup kept 16-22 of 25 modes at 5k steps; gamma 0.01 lost one, 1.0 blurred the modes
-# to 35 %), then steps: the HQ share grows with them, so a narrow network that steps fast wins
-# (w128 11k: 95.9/95.1 on seeds 0/1, ~86 s; w96 15k: 95.5/97.4 on seeds 1/2, ~77 s). PacGAN4
-# (3 % HQ on the old setup), minibatch std, hinge, depth 4 and Adam betas (0, 0.99) did no
-# better. The learning-rate decay to zero and the EMA make the samples precise.
+# contention). Tuned on grid25 (1-2 seeds per setting; % HQ): a 2-D latent matters most (z 64 -> 2:
+# 89.8 -> 93.5 at 8k steps; z 1 lost modes), then a small R1 penalty (with none, the old w256/z64
+# setup kept 16-22 of 25 modes at 5k steps; gamma 0.01 lost one, 1.0 blurred the modes to 35 %),
+# then steps: the HQ share grows with them, so a narrow network that steps fast wins (w128 11k:
+# 95.9/95.1 on seeds 0/1, ~86 s; w96 15k: 95.5/97.4 on seeds 1/2, ~77 s). PacGAN4 (3 % HQ on the old
+# setup), minibatch std, hinge, depth 4 and Adam betas (0, 0.99) did no better. The learning-rate
+# decay to zero and the EMA make the samples precise.
 POINT_DEFAULTS: dict[str, object] = {
     "model.width": 96,
     "model.depth": 3,
