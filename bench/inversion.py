@@ -32,7 +32,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 
 import artgan
@@ -41,13 +40,8 @@ from artgan.data import load_dataset
 from artgan.latent.inversion import invert
 from artgan.metrics.extractors import get_extractor
 from artgan.metrics.restoration import ssim_map
+from artgan.sample import to_uint8
 from common import OUT_DIR, CpuShare, write_json_report
-
-
-def to_uint8(image: torch.Tensor) -> np.ndarray:
-    """(1 or C, H, W) in [-1, 1] -> (H, W, C) uint8."""
-    array = ((image.reshape(image.shape[-3:]).clamp(-1, 1) + 1) * 127.5).round().byte()
-    return array.permute(1, 2, 0).numpy()
 
 
 def psnr(mse: float) -> float:
@@ -64,7 +58,9 @@ def held_out_images(model, per_class: int) -> tuple[torch.Tensor, torch.Tensor]:
     return x[keep], y[keep]
 
 
-def run_set(model, images, labels, args, perceptual: float, fixed_labels: bool, judge) -> dict:
+def run_set(
+    model, images, labels, args, perceptual: float, fixed_labels: bool, judge
+) -> list[dict]:
     """Invert every image; per-image figures (``judge``: the independent feature extractor)."""
     rows = []
     for i, target in enumerate(images):
@@ -79,8 +75,9 @@ def run_set(model, images, labels, args, perceptual: float, fixed_labels: bool, 
             labels=model.labels(labels[i : i + 1], 1) if fixed_labels else None,
         )
         seconds = time.perf_counter() - start
-        ssim = float(ssim_map(to_uint8(result.reconstruction), to_uint8(target)).mean())
         pair = torch.cat([result.reconstruction, target.reshape(result.reconstruction.shape)])
+        pixels = to_uint8(pair)
+        ssim = float(ssim_map(pixels[0], pixels[1]).mean())
         features = judge(pair)
         row = {
             "psnr": result.psnr,
@@ -93,7 +90,7 @@ def run_set(model, images, labels, args, perceptual: float, fixed_labels: bool, 
         if result.labels is not None and not fixed_labels:
             row["class_ok"] = int(result.labels[0].argmax()) == int(labels[i])
         rows.append(row)
-    return {"rows": rows}
+    return rows
 
 
 def mean_std(values: list[float], digits: int) -> str:
@@ -140,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     sets.append(("generated (known z, class given)", fake_x, fake_y, 1.0, True))
     table = []
     for name, images, labels, perceptual, fixed in sets:
-        rows = run_set(model, images, labels, args, perceptual, fixed, judge)["rows"]
+        rows = run_set(model, images, labels, args, perceptual, fixed, judge)
         class_hits = [r["class_ok"] for r in rows if "class_ok" in r]
         latent_error = ""
         if fixed:  # how far the found latent is from the true one, relative to its norm
