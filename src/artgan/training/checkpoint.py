@@ -134,6 +134,57 @@ def _prune(folder: Path, keep: int) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def clean_leftovers(run_dir: Path) -> list[Path]:
+    """Remove what killed writes left behind: ``checkpoints/.step-*.tmp-PID`` folders and
+    ``.<name>.*.tmp`` files (atomic writes, e.g. ``.LATEST.*.tmp``). Only the holder of the run
+    folder's lock may call this (no other writer can be mid-write). Returns what was removed."""
+    run_dir = Path(run_dir)
+    removed = []
+    for folder in (run_dir, run_dir / "checkpoints", run_dir / "samples"):
+        if not folder.is_dir():
+            continue
+        for leftover in [*folder.glob(".step-*.tmp-*"), *folder.glob(".*.tmp")]:
+            if leftover.is_dir() and not leftover.is_symlink():
+                shutil.rmtree(leftover, ignore_errors=True)
+            else:
+                leftover.unlink(missing_ok=True)
+            removed.append(leftover)
+    return removed
+
+
+def read_latest(run_dir: Path) -> Path | None:
+    """The checkpoint ``<run>/checkpoints/LATEST`` names, confined to that checkpoints folder
+    (an absolute path, ``..`` or a link out of it is an error, never followed)."""
+    folder = Path(run_dir) / "checkpoints"
+    latest = folder / "LATEST"
+    if not latest.is_file():
+        return None
+    try:
+        name = latest.read_bytes().decode("utf-8").strip()
+    except UnicodeDecodeError:
+        raise CheckpointError(
+            f"{latest} is not UTF-8 text (damaged); write the name of a checkpoint folder "
+            "into it, e.g. step-00000200"
+        ) from None
+    except OSError as error:
+        raise CheckpointError(f"cannot read {latest}: {error.strerror or error}") from None
+    candidate = folder / name
+    inside = (
+        name
+        and "/" not in name
+        and "\\" not in name
+        and name not in (".", "..")
+        and "\0" not in name
+        and candidate.resolve().parent == folder.resolve()
+    )
+    if not inside:
+        raise CheckpointError(
+            f"{latest} names {name[:80]!r}, which is not a checkpoint folder inside {folder}; "
+            "write the name of one of its step-NNNNNNNN folders into it"
+        )
+    return candidate
+
+
 def resolve_checkpoint(path: str | Path) -> Path:
     """A run folder (-> its latest checkpoint) or a checkpoint folder."""
     path = Path(path).expanduser()
@@ -141,11 +192,9 @@ def resolve_checkpoint(path: str | Path) -> Path:
         raise CheckpointError(f"no run or checkpoint at {path}")
     if (path / CONFIG_FILE).is_file() and (path / MODEL_FILE).is_file():
         return path
-    latest = path / "checkpoints" / "LATEST"
-    if latest.is_file():
-        candidate = path / "checkpoints" / latest.read_text(encoding="utf-8").strip()
-        if candidate.is_dir():
-            return candidate
+    candidate = read_latest(path)
+    if candidate is not None and candidate.is_dir():
+        return candidate
     raise CheckpointError(
         f"{path} holds no checkpoint (expected checkpoints/LATEST or {MODEL_FILE} + {CONFIG_FILE})"
     )

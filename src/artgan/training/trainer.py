@@ -28,6 +28,7 @@ from ..provenance import GenerationRecord
 from . import distributed
 from .atomic import atomic_write_text
 from .checkpoint import (
+    clean_leftovers,
     load_ema_tensors,
     load_raw_tensors,
     load_training_state,
@@ -44,6 +45,7 @@ from .model_card import write_model_card
 from .precision import autocast_dtype
 from .preview import PREVIEW_SEED, write_preview
 from .run import RUN_CONFIG_FILE, build_run_config, new_run_dir, read_run_config
+from .run_lock import lock_run
 
 
 def select_device(name: str, local_rank: int = 0) -> torch.device:
@@ -79,6 +81,7 @@ class Trainer:
     def __init__(self, config: RunConfig, resume_from: Path | None = None):
         self.config = config
         self.resume_from = resume_from
+        self.run_lock = None  # the run folder's lock (run_lock.py), held while training
 
     # --- setup ---------------------------------------------------------------------------
     def _setup(self) -> None:
@@ -138,11 +141,14 @@ class Trainer:
         )
         self.step = 0
         self.run_dir = Path(c.run_dir) if c.run_dir else None
+        if self.dist.is_main:
+            # One writer per run folder: locked before anything is read from or written to it.
+            self.run_dir = self.run_dir or new_run_dir(c)
+            self.run_lock = lock_run(self.run_dir)
+            clean_leftovers(self.run_dir)
         if self.resume_from is not None:
             self._restore(self.resume_from)
         if self.dist.is_main:
-            self.run_dir = self.run_dir or new_run_dir(c)
-            self.run_dir.mkdir(parents=True, exist_ok=True)
             c.run_dir = str(self.run_dir)
             atomic_write_text(
                 self.run_dir / RUN_CONFIG_FILE, json.dumps(c.to_dict(), indent=2) + "\n"
@@ -231,13 +237,17 @@ class Trainer:
         )
 
     def run(self) -> Path | None:
-        self._setup()
         try:
-            run_dir = self._loop()
-            return run_dir if self.dist.is_main else None
+            self._setup()
+            try:
+                run_dir = self._loop()
+                return run_dir if self.dist.is_main else None
+            finally:
+                self.log.close()
+                distributed.shutdown()
         finally:
-            self.log.close()
-            distributed.shutdown()
+            if self.run_lock is not None:
+                self.run_lock.release()
 
     def _loop(self) -> Path | None:
         c = self.config.train
