@@ -27,9 +27,10 @@ import numpy as np
 import torch
 
 import artgan
-from artgan.config import DataConfig
+from artgan.config import DataConfig, DefaultsContext
 from artgan.data.text import load_sonnets
 from artgan.metrics.text import held_out_bpc
+from artgan.models.charrnn import CharRNNConfig
 from common import QUIET_TRAIN, CpuShare, machine_lines, write_report
 
 # char-rnn's defaults (Karpathy 2015): 2 x 128, seq 50 (here windows of 100 cut every 50),
@@ -40,12 +41,9 @@ CONFIGS = {
     "gru": {"cell": "gru", "layers": 2, "width": 128, "dropout": 0.0},
     "lstm-256-dropout": {"cell": "lstm", "layers": 2, "width": 256, "dropout": 0.4},
 }
+# The optimiser, batch and (no) EMA are the char-RNN family's defaults (models/charrnn.py).
+OPTIMISER = CharRNNConfig.run_defaults(DefaultsContext(source="sonnets", device="cpu"))
 TRAIN = {
-    "batch_size": 50,
-    "lr_g": 2e-3,
-    "beta1": 0.9,
-    "beta2": 0.999,
-    "ema_decay": 0.0,
     **QUIET_TRAIN,
     "log_every": 10,
     "seed": 0,
@@ -139,9 +137,10 @@ def main() -> None:
         *machine_lines(),
         f"- data: bundled sonnets, {len(data.tokens):,} training / {held_chars:,} held-out "
         f"characters predicted (last 10 %), vocabulary {vocab}",
-        f"- training: batch {TRAIN['batch_size']} windows of 100 characters, truncated BPTT 50, "
-        f"gradient-norm clip 5, Adam lr {TRAIN['lr_g']} betas ({TRAIN['beta1']}, "
-        f"{TRAIN['beta2']}), {args.steps} steps, torch threads {args.threads}",
+        f"- training: batch {OPTIMISER['train.batch_size']} windows of 100 characters, "
+        f"truncated BPTT 50, gradient-norm clip 5, Adam lr {OPTIMISER['train.lr_g']} betas "
+        f"({OPTIMISER['train.beta1']}, {OPTIMISER['train.beta2']}), {args.steps} steps, "
+        f"torch threads {args.threads}",
         "- held-out BPC: artgan.metrics.text.held_out_bpc (contiguous streams, state carried)",
         "",
         "| model | parameters | held-out BPC at step | best | last train BPC | wall s "

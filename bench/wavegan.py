@@ -70,12 +70,8 @@ def main() -> None:
 
     train = {
         "steps": 0,
-        "batch_size": args.batch_size,
-        "lr_g": 1e-4,
-        "lr_d": 1e-4,
-        "beta1": 0.5,
-        "beta2": 0.9,
-        "ema_decay": 0.0,
+        "batch_size": args.batch_size,  # the paper's is 64: the family default, slower here
+        # Adam 1e-4, betas (0.5, 0.9), no EMA: the WaveGAN family's defaults (models/wavegan.py)
         **QUIET_TRAIN,
         "log_every": 10,
         "threads": args.threads,

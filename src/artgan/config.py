@@ -158,6 +158,34 @@ def write_json(path: str | Path, data: Any) -> None:
     atomic_write_text(Path(path), json.dumps(data, indent=2, sort_keys=False) + "\n")
 
 
+# ----------------------------------------------------------------------------- model sections
+
+
+@dataclass(frozen=True)
+class DefaultsContext:
+    """What a family may look at when it chooses its defaults for a new run."""
+
+    source: str  # the data source as given: a built-in dataset name or a path
+    device: str  # the kind of device the run will use: "cpu", "cuda" or "mps"
+
+
+class ModelConfig:
+    """Base of every family's config dataclass (``@dataclass class DCGANConfig(ModelConfig)``).
+
+    ``run_defaults`` is the one place a family says how it trains best: the paper's optimiser,
+    batch size, schedule, data preparation or, from the device, its image size. Each value
+    applies only where neither the config file nor an override sets it, and ``artgan train
+    --dry-run`` shows the result.
+    """
+
+    name: typing.ClassVar[str]
+
+    @classmethod
+    def run_defaults(cls, context: DefaultsContext) -> dict[str, Any]:
+        """Dotted settings (``{"train.lr_g": 1e-3, "data.crop": "random"}``) for a new run."""
+        return {}
+
+
 # ----------------------------------------------------------------------------- run sections
 
 

@@ -11,7 +11,7 @@ Truncated backpropagation through time (Williams & Peng 1990): each training win
 the next but its gradient is cut there, so every loss term backpropagates at most ``bptt``
 steps while the state has seen up to ``seq_len`` characters of context. Gradients are clipped
 to a global norm of ``grad_clip`` (Pascanu et al. 2013). Defaults are char-rnn's (2 x 128 LSTM,
-clip 5; its Adam settings are ``train_defaults``); the LSTM's forget-gate biases start at 1
+clip 5; its Adam settings are ``run_defaults``); the LSTM's forget-gate biases start at 1
 (Jozefowicz et al. 2015). ``evaluate`` gives the bits per character on the data's held-out part.
 
 Sampling feeds back one character at a time, drawn from softmax(logits / temperature),
@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..config import DefaultsContext, ModelConfig
 from ..errors import ConfigError
 from ..registry import MODELS
 from .base import Batch, DataSpec, GenerativeModel, Phase, make_generator
@@ -38,17 +39,8 @@ LN2 = math.log(2.0)
 
 
 @dataclass
-class CharRNNConfig:
+class CharRNNConfig(ModelConfig):
     name: ClassVar[str] = "charrnn"
-    # char-rnn's optimiser settings (the train section's defaults are a GAN's): Adam 2e-3 with
-    # the usual betas, batch 50, no weight averaging.
-    train_defaults: ClassVar[dict] = {
-        "lr_g": 2e-3,
-        "beta1": 0.9,
-        "beta2": 0.999,
-        "batch_size": 50,
-        "ema_decay": 0.0,
-    }
     vocabulary: list[str] = field(default_factory=list)  # set from the data
     cell: str = "lstm"  # lstm | gru
     layers: int = 2
@@ -78,6 +70,18 @@ class CharRNNConfig:
     def item_length(self) -> int:
         """The window the text loader cuts: seq_len inputs (it adds the one target beyond)."""
         return self.seq_len
+
+    @classmethod
+    def run_defaults(cls, context: DefaultsContext) -> dict[str, Any]:
+        # char-rnn's optimiser (the train section's defaults are a GAN's): Adam 2e-3 with the
+        # usual betas, batch 50, no weight averaging.
+        return {
+            "train.lr_g": 2e-3,
+            "train.beta1": 0.9,
+            "train.beta2": 0.999,
+            "train.batch_size": 50,
+            "train.ema_decay": 0.0,
+        }
 
     def with_data(self, spec: DataSpec) -> CharRNNConfig:
         vocabulary = getattr(spec, "vocabulary", None)

@@ -28,10 +28,11 @@ without a dataset); ``translate`` takes any images whose sides are multiples of 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import torch
 
+from ..config import DefaultsContext, ModelConfig
 from ..errors import ConfigError
 from ..losses.objective import GANObjective, ObjectiveConfig
 from ..nn.image_to_image import PatchDiscriminator, ResnetGenerator
@@ -60,7 +61,7 @@ def check_direction(direction: str) -> str:
 
 
 @dataclass
-class CycleGANConfig:
+class CycleGANConfig(ModelConfig):
     name: ClassVar[str] = "cyclegan"
     image_size: int = 256  # training crop side (multiple of 4)
     channels: int = 3  # both domains (set from the data)
@@ -92,6 +93,18 @@ class CycleGANConfig:
             raise ConfigError("model.dropout must be in [0, 1)")
         check_translation_objective(self.objective, "cyclegan")
 
+    @classmethod
+    def run_defaults(cls, context: DefaultsContext) -> dict[str, Any]:
+        # The paper's setup: its pairing of the two folders, random crops and flips, a batch
+        # of one, constant rate then linear decay.
+        return {
+            "data.pairing": "unpaired",
+            "data.crop": "random",
+            "data.flip": True,
+            "train.batch_size": 1,
+            "train.lr_decay": "linear",
+        }
+
     def with_data(self, spec: DataSpec) -> CycleGANConfig:
         if len(spec.shape) != 3:
             raise ConfigError("cyclegan needs image data: --data-a ./photos --data-b ./paintings")
@@ -106,13 +119,6 @@ class CycleGAN(GenerativeModel):
     task = "translation"
     input_multiple = 4  # translate() needs sides that are multiples of this
     directions = DIRECTIONS
-    run_defaults: ClassVar[dict] = {
-        "data.pairing": "unpaired",
-        "data.crop": "random",
-        "data.flip": True,
-        "train.batch_size": 1,
-        "train.lr_decay": "linear",
-    }
 
     def __init__(self, config: CycleGANConfig) -> None:
         super().__init__(config)

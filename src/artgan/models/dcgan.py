@@ -21,6 +21,7 @@ from typing import ClassVar
 import torch
 from torch import nn
 
+from ..config import ModelConfig
 from ..errors import ConfigError
 from ..losses.objective import ObjectiveConfig
 from ..nn.conditional import (
@@ -39,7 +40,7 @@ SIZES = (32, 64, 128)
 
 
 @dataclass
-class DCGANConfig:
+class DCGANConfig(ModelConfig):
     name: ClassVar[str] = "dcgan"
     image_size: int = 64
     channels: int = 3

@@ -37,6 +37,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..config import ModelConfig
 from ..data.masks import MASK_KINDS, random_masks
 from ..errors import ConfigError
 from ..losses.objective import GANObjective, ObjectiveConfig
@@ -47,7 +48,7 @@ from .image_inputs import art_images
 
 
 @dataclass
-class InpaintConfig:
+class InpaintConfig(ModelConfig):
     name: ClassVar[str] = "inpaint"
     image_size: int = 64
     channels: int = 3

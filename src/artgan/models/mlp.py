@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import torch
 from torch import nn
 
+from ..config import DefaultsContext, ModelConfig
 from ..errors import ConfigError
 from ..losses.objective import ObjectiveConfig
 from ..nn.conditional import ConditionalHead
@@ -29,7 +30,7 @@ from .gan import GAN
 
 
 @dataclass
-class MLPGANConfig:
+class MLPGANConfig(ModelConfig):
     name: ClassVar[str] = "mlp"
     data_shape: list[int] = field(default_factory=lambda: [2])  # set from the data
     z_dim: int = 64
@@ -55,6 +56,14 @@ class MLPGANConfig:
         if self.embed_dim < 0:
             raise ConfigError("embed_dim must be >= 0")
         check_conditional_fields(self)
+
+    @classmethod
+    def run_defaults(cls, context: DefaultsContext) -> dict[str, Any]:
+        # 2-D point data trains with the tuned 2-D configuration below; images with the
+        # run's own defaults.
+        from ..data import is_point_source
+
+        return dict(POINT_DEFAULTS) if is_point_source(context.source) else {}
 
     def with_data(self, spec: DataSpec) -> MLPGANConfig:
         self.data_shape = list(spec.shape)

@@ -24,10 +24,11 @@ Data: ``artgan train --model pix2pix --data ./pairs`` (side-by-side A|B files) o
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import torch
 
+from ..config import DefaultsContext, ModelConfig
 from ..errors import ConfigError
 from ..losses.objective import GANObjective, ObjectiveConfig
 from ..nn.image_to_image import PatchDiscriminator, UNetGenerator
@@ -39,7 +40,7 @@ from .image_inputs import art_images
 
 
 @dataclass
-class Pix2PixConfig:
+class Pix2PixConfig(ModelConfig):
     name: ClassVar[str] = "pix2pix"
     image_size: int = 256  # training crop side (multiple of 2^depth)
     channels: int = 3  # both images of a pair (set from the data)
@@ -78,6 +79,18 @@ class Pix2PixConfig:
                 "move them apart: leave objective.diffaugment empty"
             )
 
+    @classmethod
+    def run_defaults(cls, context: DefaultsContext) -> dict[str, Any]:
+        # The paper's setup: its pairing of the two folders, random crops and flips, a batch
+        # of one, constant rate then linear decay.
+        return {
+            "data.pairing": "paired",
+            "data.crop": "random",
+            "data.flip": True,
+            "train.batch_size": 1,
+            "train.lr_decay": "linear",
+        }
+
     def with_data(self, spec: DataSpec) -> Pix2PixConfig:
         if len(spec.shape) != 3:
             raise ConfigError("pix2pix needs paired images: --data ./pairs (A|B side by side)")
@@ -104,13 +117,6 @@ class Pix2Pix(GenerativeModel):
     config_class = Pix2PixConfig
     task = "translation"
     directions = ("a2b",)  # one generator, A -> B
-    run_defaults: ClassVar[dict] = {
-        "data.pairing": "paired",
-        "data.crop": "random",
-        "data.flip": True,
-        "train.batch_size": 1,
-        "train.lr_decay": "linear",
-    }
 
     def __init__(self, config: Pix2PixConfig) -> None:
         super().__init__(config)

@@ -18,6 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..config import ModelConfig
 from ..errors import ConfigError
 from ..losses.objective import ObjectiveConfig
 from ..nn.conditional import (
@@ -41,7 +42,7 @@ def _hinge_objective() -> ObjectiveConfig:
 
 
 @dataclass
-class ResNetGANConfig:
+class ResNetGANConfig(ModelConfig):
     name: ClassVar[str] = "resnet"
     image_size: int = 32
     channels: int = 3

@@ -35,6 +35,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..config import ModelConfig
 from ..data.degrade import bicubic_downscale, bicubic_upscale, training_pair
 from ..errors import ConfigError
 from ..losses.objective import GANObjective, ObjectiveConfig
@@ -47,7 +48,7 @@ SCALES = (2, 4, 8)
 
 
 @dataclass
-class SRResNetConfig:
+class SRResNetConfig(ModelConfig):
     name: ClassVar[str] = "srresnet"
     scale: int = 4  # upscaling factor: 2, 4 or 8
     image_size: int = 128  # training images are loaded at this size; crops are taken from them

@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..config import DefaultsContext, ModelConfig
 from ..errors import ConfigError
 from ..nn.autoencoder import ConvDecoder, ConvEncoder, gaussian_kl, reparameterize
 from ..nn.layers import NORMS
@@ -60,11 +61,8 @@ def check_autoencoder_fields(c, family: str) -> None:
 
 
 @dataclass
-class VAEConfig:
+class VAEConfig(ModelConfig):
     name: ClassVar[str] = "vae"
-    # Adam as VAEs are usually trained; the run's train section starts from these instead of
-    # the GAN players' 2e-4 and beta1 0.5 (which train a VAE markedly slower).
-    train_defaults: ClassVar[dict] = {"lr_g": 1e-3, "beta1": 0.9}
     image_size: int = 32
     channels: int = 3
     z_dim: int = 32
@@ -82,6 +80,12 @@ class VAEConfig:
             )
         if self.sigma < 0 or self.sigma >= 1:
             raise ConfigError(f"model.sigma must be in [0, 1) (0 = learned), got {self.sigma}")
+
+    @classmethod
+    def run_defaults(cls, context: DefaultsContext) -> dict[str, Any]:
+        # Adam as VAEs are usually trained, instead of the GAN players' 2e-4 and beta1 0.5
+        # (which train a VAE markedly slower).
+        return {"train.lr_g": 1e-3, "train.beta1": 0.9}
 
     def with_data(self, spec: DataSpec) -> VAEConfig:
         if len(spec.shape) != 3:

@@ -36,6 +36,7 @@ from typing import ClassVar
 import torch
 from torch import nn
 
+from ..config import ModelConfig
 from ..errors import ConfigError
 from ..losses.objective import GANObjective, ObjectiveConfig
 from ..nn.autoencoder import gaussian_kl, norm1d, reparameterize
@@ -48,7 +49,7 @@ D_LAYERS = 4  # convolutions in the discriminator
 
 
 @dataclass
-class VAEGANConfig:
+class VAEGANConfig(ModelConfig):
     name: ClassVar[str] = "vaegan"
     image_size: int = 64
     channels: int = 3

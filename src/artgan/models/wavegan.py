@@ -15,7 +15,7 @@ authors' code draws one shift per batch) and only while training.
 
 The objective is composed as for every artgan GAN (losses/objective.py); this family's default
 is the paper's, WGAN-GP with lambda 10 and five critic steps per generator step. The paper trains
-with Adam (lr 1e-4, betas 0.5 and 0.9, batch 64): ``train_defaults``. Latents are standard
+with Adam (lr 1e-4, betas 0.5 and 0.9, batch 64): ``run_defaults``. Latents are standard
 normal like every artgan GAN (the paper draws z from U(-1, 1)^100), so interpolation and
 truncation work alike.
 """
@@ -23,13 +23,14 @@ truncation work alike.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from ..audio import SAMPLE_RATE
+from ..config import DefaultsContext, ModelConfig
 from ..errors import ConfigError
 from ..losses.objective import ObjectiveConfig
 from ..nn.layers import MinibatchStdDev, spectral
@@ -48,16 +49,8 @@ class WaveGANObjectiveConfig(ObjectiveConfig):
 
 
 @dataclass
-class WaveGANConfig:
+class WaveGANConfig(ModelConfig):
     name: ClassVar[str] = "wavegan"
-    # The paper's optimiser settings (the train section's defaults are DCGAN's).
-    train_defaults: ClassVar[dict] = {
-        "lr_g": 1e-4,
-        "lr_d": 1e-4,
-        "beta1": 0.5,
-        "beta2": 0.9,
-        "batch_size": 64,
-    }
     clip_length: int = 16_384  # samples at 16 kHz: 16384, 32768 or 65536
     z_dim: int = 100
     width: int = 64  # d: the generator's last hidden layer has d channels, its first 16d (32d)
@@ -87,6 +80,19 @@ class WaveGANConfig:
     @property
     def channel_multiplier(self) -> int:
         return 16 if self.clip_length == 16_384 else 32
+
+    @classmethod
+    def run_defaults(cls, context: DefaultsContext) -> dict[str, Any]:
+        # The paper's optimiser (Adam 1e-4, betas 0.5/0.9) and batch of 64, without weight
+        # averaging (the train section's defaults are DCGAN's).
+        return {
+            "train.lr_g": 1e-4,
+            "train.lr_d": 1e-4,
+            "train.beta1": 0.5,
+            "train.beta2": 0.9,
+            "train.batch_size": 64,
+            "train.ema_decay": 0.0,
+        }
 
     def with_data(self, spec: DataSpec) -> WaveGANConfig:
         if tuple(spec.shape) != (1, self.clip_length):

@@ -7,8 +7,18 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ..config import RunConfig, apply_overrides, read_config_file
+from ..config import (
+    DataConfig,
+    DefaultsContext,
+    RunConfig,
+    TrainConfig,
+    apply_overrides,
+    read_config_file,
+)
+from ..data import is_point_source
+from ..devices import device_type
 from ..errors import CheckpointError, ConfigError
+from ..models import model_config_class
 
 RUN_CONFIG_FILE = "config.json"
 
@@ -49,53 +59,49 @@ def config_dict(config: RunConfig | dict | str | Path | None) -> dict:
 
 
 def build_run_config(config=None, overrides: dict[str, Any] | None = None) -> RunConfig:
-    """Merge a base config with dotted overrides. Picks the MLP GAN for 2-D point data when no
-    model is named, and starts a fresh model section when the model name changes."""
-    from ..data import is_point_source
-
+    """Merge a base config with dotted overrides, then the family's own defaults
+    (``ModelConfig.run_defaults``) for the settings neither sets. Picks the MLP GAN for 2-D
+    point data when no model is named, and starts a fresh model section when the model name
+    changes."""
     base = config_dict(config)
     overrides = expand_overrides(overrides or {})
     base_model = (base.get("model") or {}).get("name")
     name = overrides.pop("model.name", None) or base_model
-    source = overrides.get("data.source") or (base.get("data") or {}).get("source") or "art"
+    source = str(_setting("data.source", base, overrides) or DataConfig.source)
     if name is None:
-        name = "mlp" if is_point_source(str(source)) else "dcgan"
+        name = "mlp" if is_point_source(source) else "dcgan"
     if name != base_model:
         base["model"] = {}
     base.setdefault("model", {})["name"] = name
     overrides = {**family_defaults(name, base, overrides), **overrides}
-    if name == "mlp" and is_point_source(str(source)):
-        overrides = {**point_defaults(base, overrides), **overrides}
     merged = apply_overrides(base, overrides)
     return RunConfig.from_dict(merged)
 
 
 def family_defaults(name: str, base: dict, overrides: dict[str, Any]) -> dict[str, Any]:
-    """The run settings a family's paper used (its ``run_defaults``, e.g. CycleGAN's batch of 1
-    and linear decay), for those the config and the overrides leave unset."""
-    from ..models import model_class
+    """The family's ``run_defaults`` (e.g. CycleGAN's batch of 1 and linear decay, the VAE's
+    Adam 1e-3) for the settings that the config and the overrides leave unset."""
+    device = str(_setting("train.device", base, overrides) or TrainConfig.device)
+    context = DefaultsContext(
+        source=str(_setting("data.source", base, overrides) or DataConfig.source),
+        device=device_type(device),
+    )
+    return _unset_only(model_config_class(name).run_defaults(context), base, overrides)
 
-    return _unset_only(getattr(model_class(name), "run_defaults", {}), base, overrides)
 
-
-def point_defaults(base: dict, overrides: dict[str, Any]) -> dict[str, Any]:
-    """The default 2-D configuration (models/mlp.py ``POINT_DEFAULTS``, tuned on the ring8 and
-    grid25 protocol) for the settings the config and the overrides leave unset."""
-    from ..models.mlp import POINT_DEFAULTS
-
-    return _unset_only(POINT_DEFAULTS, base, overrides)
+def _setting(dotted: str, base: dict, overrides: dict[str, Any]) -> Any:
+    """The value of ``dotted`` set by ``overrides`` or the nested ``base`` config, else None."""
+    if dotted in overrides:
+        return overrides[dotted]
+    node: Any = base
+    for key in dotted.split("."):
+        node = node.get(key) if isinstance(node, dict) else None
+    return node
 
 
 def _unset_only(defaults: dict[str, Any], base: dict, overrides: dict[str, Any]) -> dict[str, Any]:
     """The dotted ``defaults`` that neither the nested ``base`` config nor ``overrides`` set."""
-    out = {}
-    for dotted, value in defaults.items():
-        node: Any = base
-        for key in dotted.split("."):
-            node = node.get(key) if isinstance(node, dict) else None
-        if node is None and dotted not in overrides:
-            out[dotted] = value
-    return out
+    return {k: v for k, v in defaults.items() if _setting(k, base, overrides) is None}
 
 
 def read_run_config(run_dir: Path) -> dict:

@@ -22,6 +22,7 @@ import torch
 
 from ..config import RunConfig, to_dict
 from ..data import BatchStream, load_dataset
+from ..devices import select_device
 from ..errors import ConfigError, TrainingDivergedError
 from ..models import build_model
 from ..provenance import GenerationRecord
@@ -46,24 +47,6 @@ from .precision import autocast_dtype
 from .preview import PREVIEW_SEED, write_preview
 from .run import RUN_CONFIG_FILE, build_run_config, new_run_dir, read_run_config
 from .run_lock import lock_run
-
-
-def select_device(name: str, local_rank: int = 0) -> torch.device:
-    if name == "auto":
-        if torch.cuda.is_available():
-            return torch.device("cuda", local_rank)
-        if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
-            return torch.device("mps")
-        return torch.device("cpu")
-    try:
-        device = torch.device(name)
-    except RuntimeError:
-        raise ConfigError(f"unknown device {name!r}; use auto, cpu, cuda, cuda:N or mps") from None
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ConfigError("train.device is cuda but no CUDA GPU is available; use --device auto")
-    if device.type == "cuda" and device.index is None:
-        device = torch.device("cuda", local_rank)
-    return device
 
 
 def lr_factor(step: int, total: int, kind: str, start_fraction: float) -> float:
