@@ -182,6 +182,28 @@ def sign_sidecar(path: str | Path, record, identity: SigningIdentity, ingredient
     return target
 
 
+def sign_bytes(
+    data: bytes, path: str | Path, record, identity: SigningIdentity, ingredient=None
+) -> tuple[bytes, bytes | None]:
+    """Sign a file's bytes before they reach the disk (so a failed signature writes nothing):
+    ``(signed bytes, None)`` where the format embeds a manifest, else ``(data, manifest store)``
+    with the store meant for ``<path>.c2pa``."""
+    c2pa = require_c2pa()
+    path = Path(path)
+    fmt = EMBEDDABLE.get(path.suffix.lower())
+    try:
+        builder = _builder(c2pa, path, record, identity, ingredient)
+        if fmt is not None:
+            signed = io.BytesIO()
+            builder.sign(fmt, io.BytesIO(data), signed)
+            return signed.getvalue(), None
+        builder.set_no_embed()
+        # With no_embed the asset is only hashed; the copy written to dest is discarded.
+        return data, builder.sign(DETACHED_FORMAT, io.BytesIO(data), io.BytesIO())
+    except c2pa.C2paError as error:
+        raise _signing_error(c2pa, error, path, identity) from error
+
+
 def sign_output(path: str | Path, record, identity: SigningIdentity, ingredient=None) -> Path:
     """Sign any generated file: embedded where the format allows, else a sidecar.
     Returns the file holding the manifest."""

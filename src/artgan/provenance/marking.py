@@ -2,14 +2,18 @@
 watermark (images) and the signed C2PA manifest (every kind).
 
 Watermark: the 32-bit payload is the id of the file's own generation record
-(:func:`.watermark.payload_for_record` of the record as signed), so a detected mark can be
-matched with the record. The record says whether the file carries the mark and, when not, why
-("not watermarked: too small ..."): nothing is skipped silently.
+(:func:`.watermark.payload_for_record` of the record as signed, less its creation time), so a
+detected mark can be matched with the record, and the same model, seed and parameters give the
+same pixels whenever they are run (the time is in the signed manifest only). The record says
+whether the file carries the mark and, when not, why ("not watermarked: too small ..."): nothing
+is skipped silently.
 
-Signing: every file gets a C2PA manifest signed by the local identity (created on first use,
-see :mod:`.keys`) or the one given by ``ARTGAN_SIGNING_CERT``/``ARTGAN_SIGNING_KEY``. In a
-broken install without c2pa-python (a dependency), files are written unsigned and one warning
-says so, rather than losing the generated work.
+Signing: every file gets a C2PA manifest signed by the local identity (created on first use, see
+:mod:`.keys`) or the one given by ``ARTGAN_SIGNING_CERT``/``ARTGAN_SIGNING_KEY``. The bytes are
+signed before anything is written, so a key that fails (garbage, missing, foreign, a key folder
+that cannot be made) is an error naming the problem and no file is written or replaced. Only in
+a broken install without c2pa-python (a dependency) are files written unsigned, with one
+warning, rather than losing the generated work.
 """
 
 from __future__ import annotations
@@ -21,9 +25,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from ..errors import ConfigError
 from .record import GenerationRecord
 
-WATERMARKED = "embedded (payload: the first 32 bits of this record's SHA-256)"
+WATERMARKED = "embedded (payload: the first 32 bits of this record's SHA-256, less its time)"
 NOT_IMAGE = "not watermarked: {kind} (the watermark is for images)"
 _warned_unsigned = False
 _announced_identity = False
@@ -78,32 +83,51 @@ def watermark_image(image: Image.Image, record: GenerationRecord):
 
 
 def payload_of(record: GenerationRecord) -> int:
+    """The watermark payload of a record: its deterministic part (weights hash, seed,
+    parameters, index...), never its creation time."""
     from .watermark import payload_for_record
 
     return payload_for_record(record.to_dict())
 
 
 def _identity():
-    from .keys import find_signing_identity, keys_dir
+    from .keys import create_signing_identity, find_signing_identity, keys_dir
 
     global _announced_identity
-    identity = find_signing_identity()
-    if identity is None:
-        from .keys import create_signing_identity
-
-        identity = create_signing_identity()
-        if not _announced_identity:
-            print(
-                f"artgan: created a local signing key in {keys_dir()} (see `artgan keys show`)",
-                file=sys.stderr,
-            )
-            _announced_identity = True
+    try:
+        identity = find_signing_identity()
+        if identity is None:
+            identity = create_signing_identity()
+            if not _announced_identity:
+                print(
+                    f"artgan: created a local signing key in {keys_dir()} (see `artgan keys show`)",
+                    file=sys.stderr,
+                )
+                _announced_identity = True
+    except OSError as error:
+        raise ConfigError(_key_folder_problem(keys_dir(), error)) from None
     return identity
 
 
-def sign(path: Path, record: GenerationRecord) -> Path | None:
-    """Sign ``path`` (embedded manifest, or a ``.c2pa`` sidecar); None when c2pa-python is
-    missing (warned once)."""
+def _key_folder_problem(folder: Path, error: OSError) -> str:
+    """What is wrong with the signing key folder (or ARTGAN_HOME above it), in one line."""
+    blocker = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), None)
+    if blocker == folder:
+        problem = f"the signing key folder {folder} is a file, not a folder"
+    elif blocker is not None:
+        problem = f"the signing key folder {folder} cannot be made: {blocker} is a file"
+    else:
+        problem = f"the signing key folder {folder} cannot be made or read ({error.strerror})"
+    return (
+        f"{problem}; nothing was written. Set ARTGAN_HOME to a writable folder, or give a key "
+        "with ARTGAN_SIGNING_CERT and ARTGAN_SIGNING_KEY"
+    )
+
+
+def sign_bytes(data: bytes, path: Path, record: GenerationRecord) -> tuple[bytes, bytes | None]:
+    """Sign a file's bytes before anything is written: ``(bytes to write, manifest store for
+    <file>.c2pa or None)``. A key that fails raises a ConfigError naming the problem. Only when
+    c2pa-python is missing (a broken install) are the bytes returned unsigned, warned once."""
     global _warned_unsigned
     try:
         import c2pa  # noqa: F401
@@ -115,7 +139,11 @@ def sign(path: Path, record: GenerationRecord) -> Path | None:
                 stacklevel=3,
             )
             _warned_unsigned = True
-        return None
-    from .c2pa_sign import sign_output
+        return data, None
+    from .c2pa_sign import sign_bytes as sign_with
 
-    return sign_output(path, record.to_dict(), _identity())
+    identity = _identity()
+    try:
+        return sign_with(data, path, record.to_dict(), identity)
+    except ConfigError as error:
+        raise ConfigError(f"{error}; nothing was written") from None

@@ -1,11 +1,13 @@
-"""The one output point (DESIGN convention 6). Every generated image, animation, point set,
-text or sound is written here and nowhere else, so every file carries its provenance.
+"""The one output point (DESIGN convention 6). Every generated image, animation, point set, text or
+sound is written here and nowhere else, so every file carries its provenance.
 
-Every file: written atomically, then signed with a C2PA manifest holding the generation record
+Every file: signed first, in memory, with a C2PA manifest holding the generation record
 (embedded in PNG, JPEG, WebP, GIF and WAV; a ``<file>.c2pa`` sidecar for text and points; see
-:mod:`.marking`). Images (and GIF frames) of at least 128 px on the short side also carry the
-invisible watermark; the record says "not watermarked: ..." for everything else. Images also
-keep the record as plain metadata, and sounds, texts and points a ``<file>.artgan.json``.
+:mod:`.marking`), then written atomically: when signing fails nothing is written, and an
+existing file is never replaced by an unsigned one. Images (and GIF frames) of at least 128 px
+on the short side also carry the invisible watermark; the record says "not watermarked: ..." for
+everything else. Images also keep the record as plain metadata, and sounds, texts and points a
+``<file>.artgan.json``.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ import numpy as np
 from PIL import Image, PngImagePlugin
 
 from ..errors import ArtganError
-from ..training.atomic import atomic_write_bytes, atomic_write_text
-from .marking import NOT_IMAGE, sign, watermark_frames, watermark_image
+from ..training.atomic import atomic_write_bytes
+from .c2pa_sign import sidecar_path as c2pa_sidecar_path
+from .marking import NOT_IMAGE, sign_bytes, watermark_frames, watermark_image
 from .record import GenerationRecord
 
 IMAGE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}
@@ -40,7 +43,7 @@ def to_pil(image) -> Image.Image:
 
 def _encode_image(image: Image.Image, fmt: str, record: GenerationRecord) -> bytes:
     buffer = io.BytesIO()
-    text = json.dumps(record.to_dict(), sort_keys=True)
+    text = _record_json(record, sort_keys=True)
     if fmt == "PNG":
         info = PngImagePlugin.PngInfo()
         info.add_itxt(RECORD_KEY, text)
@@ -65,9 +68,7 @@ def write_image(image, path: str | Path, record: GenerationRecord) -> Path:
     path = Path(path)
     fmt = image_format(path)
     marked, record = watermark_image(to_pil(image), record)
-    atomic_write_bytes(path, _encode_image(marked, fmt, record))
-    sign(path, record)
-    return path
+    return _publish(path, _encode_image(marked, fmt, record), record)
 
 
 def write_gif(frames: list, path: str | Path, record: GenerationRecord, duration_ms: int = 80):
@@ -87,11 +88,9 @@ def write_gif(frames: list, path: str | Path, record: GenerationRecord, duration
         append_images=pil_frames[1:],
         duration=duration_ms,
         loop=0,
-        comment=json.dumps(record.to_dict(), sort_keys=True).encode(),
+        comment=_record_json(record, sort_keys=True).encode(),
     )
-    atomic_write_bytes(path, buffer.getvalue())
-    sign(path, record)
-    return path
+    return _publish(path, buffer.getvalue(), record)
 
 
 def write_points(points: np.ndarray, path: str | Path, record: GenerationRecord) -> Path:
@@ -102,24 +101,19 @@ def write_points(points: np.ndarray, path: str | Path, record: GenerationRecord)
     if suffix == ".npy":
         buffer = io.BytesIO()
         np.save(buffer, np.asarray(points, dtype=np.float32))
-        atomic_write_bytes(path, buffer.getvalue())
+        data = buffer.getvalue()
     elif suffix == ".csv":
         lines = [",".join(f"{v:.6g}" for v in row) for row in np.asarray(points)]
-        atomic_write_text(path, "\n".join(lines) + "\n")
+        data = ("\n".join(lines) + "\n").encode("utf-8")
     else:
         raise ArtganError(f"points are written as .npy or .csv, got {path.name}")
-    write_sidecar(path, record)
-    sign(path, record)
-    return path
+    return _publish(path, data, record, sidecar=True)
 
 
 def write_text(text: str, path: str | Path, record: GenerationRecord) -> Path:
     path = Path(path)
     record = record.with_watermark(NOT_IMAGE.format(kind="text"))
-    atomic_write_text(path, text)
-    write_sidecar(path, record)
-    sign(path, record)
-    return path
+    return _publish(path, text.encode("utf-8"), record, sidecar=True)
 
 
 def write_audio(samples, sample_rate: int, path: str | Path, record: GenerationRecord) -> Path:
@@ -131,10 +125,7 @@ def write_audio(samples, sample_rate: int, path: str | Path, record: GenerationR
     if path.suffix.lower() != ".wav":
         raise ArtganError(f"sounds are written as .wav, got {path.name}")
     record = record.with_watermark(NOT_IMAGE.format(kind="audio"))
-    atomic_write_bytes(path, wav_bytes(samples, sample_rate))
-    write_sidecar(path, record)
-    sign(path, record)
-    return path
+    return _publish(path, wav_bytes(samples, sample_rate), record, sidecar=True)
 
 
 def sidecar_path(path: Path) -> Path:
@@ -142,7 +133,38 @@ def sidecar_path(path: Path) -> Path:
 
 
 def write_sidecar(path: Path, record: GenerationRecord) -> None:
-    atomic_write_text(sidecar_path(path), json.dumps(record.to_dict(), indent=2) + "\n")
+    _write(sidecar_path(path), (_record_json(record, indent=2) + "\n").encode("utf-8"))
+
+
+def _record_json(record: GenerationRecord, **options) -> str:
+    try:
+        return json.dumps(record.to_dict(), allow_nan=False, **options)
+    except ValueError as error:  # a NaN or infinity the record's own check did not see
+        raise ArtganError(f"the generation record is not valid JSON ({error})") from None
+
+
+def _publish(path: Path, data: bytes, record: GenerationRecord, sidecar: bool = False) -> Path:
+    """Sign ``data`` first, then write it (and its sidecars) atomically: a failed signature
+    leaves every existing file as it was."""
+    signed, manifest = sign_bytes(data, path, record)
+    if sidecar:
+        write_sidecar(path, record)
+    if manifest is not None:
+        _write(c2pa_sidecar_path(path), manifest)
+    _write(path, signed)
+    return path
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Atomic write; a folder that cannot be made or written is one clear error."""
+    try:
+        atomic_write_bytes(path, data)
+    except IsADirectoryError:
+        raise ArtganError(f"cannot write {path}: a folder of that name exists") from None
+    except OSError as error:
+        blocker = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+        why = f"{blocker} is a file, not a folder" if blocker else error.strerror or str(error)
+        raise ArtganError(f"cannot write {path}: {why}") from None
 
 
 def read_record(path: str | Path) -> dict | None:

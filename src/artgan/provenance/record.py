@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as _dt
+import math
 from dataclasses import asdict, dataclass, field
 
+from ..errors import ConfigError
 from ..version import __version__
 
 
@@ -23,6 +25,11 @@ class GenerationRecord:
         default_factory=lambda: _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     )
 
+    def __post_init__(self) -> None:
+        # A NaN or infinity cannot go into a signed manifest (not JSON), nor into a file.
+        _check_finite(self.params, "params")
+        _check_finite(self.seed, "seed")
+
     def with_params(self, **params) -> GenerationRecord:
         """A copy with extra generation parameters (e.g. the index of one image of a batch)."""
         data = asdict(self)
@@ -37,6 +44,18 @@ class GenerationRecord:
 
     def to_dict(self) -> dict:
         return {"generator": "artgan", **asdict(self)}
+
+
+def _check_finite(value, where: str) -> None:
+    if isinstance(value, float) and not math.isfinite(value):
+        name = where.removeprefix("params.")
+        raise ConfigError(f"{name} is {value}; generation parameters must be finite numbers")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check_finite(item, f"{where}.{key}")
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _check_finite(item, where)
 
 
 def record_for_model(model, seed: int | None = None, **params) -> GenerationRecord:

@@ -182,10 +182,16 @@ def _normalise_payload(payload: int | bytes) -> int:
     return int(payload)
 
 
+UNTIMED_FIELDS = ("created",)  # record fields left out of its id (see payload_for_record)
+
+
 def payload_for_record(record: dict | str | bytes) -> int:
     """A 32-bit id for a generation record (a dict, its JSON text or any bytes): the first four
-    bytes of its SHA-256, so a detected id can be matched against stored records."""
+    bytes of its SHA-256, so a detected id can be matched against stored records. A dict's
+    creation time is left out: the same model, seed and parameters give the same id, hence
+    the same pixels, whenever they run."""
     if isinstance(record, dict):
+        record = {k: v for k, v in record.items() if k not in UNTIMED_FIELDS}
         record = json.dumps(record, sort_keys=True)
     if isinstance(record, str):
         record = record.encode()
