@@ -1,17 +1,44 @@
-"""Training logs: one JSON line per logged step, a loss-curve PNG, optional TensorBoard."""
+"""Training logs: one JSON line per logged step, a loss-curve PNG, optional TensorBoard.
+
+Reading is tolerant: a line that is not a JSON object (the torn last line a power cut leaves) is
+skipped and counted, never a crash. The truncation a resume does writes a new file and renames
+it, so a kill during it leaves the old log or the new one, never a shorter one.
+"""
 
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
-from .atomic import atomic_write_bytes
+from .atomic import atomic_write_bytes, atomic_write_text
+
+
+def read_log(path: Path) -> tuple[list[dict], int]:
+    """The entries of a ``log.jsonl`` and how many damaged lines were skipped."""
+    path = Path(path)
+    if not path.is_file():
+        return [], 0
+    entries, skipped = [], 0
+    for line in path.read_bytes().decode("utf-8", "replace").splitlines():
+        if not line.strip():
+            continue
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            entry = None
+        if isinstance(entry, dict) and isinstance(entry.get("step", 0), int):
+            entries.append(entry)
+        else:
+            skipped += 1
+    return entries, skipped
 
 
 class TrainingLog:
     def __init__(self, run_dir: Path, enabled: bool, tensorboard: bool):
         self.path = run_dir / "log.jsonl"
         self.enabled = enabled
+        self.skipped = 0  # damaged lines the last read() left out
         self.writer = None
         if enabled and tensorboard:
             try:
@@ -22,15 +49,18 @@ class TrainingLog:
                 self.writer = None
 
     def truncate_after(self, step: int) -> None:
-        """On resume, forget lines logged after the checkpoint (they will be redone)."""
+        """On resume, forget lines logged after the checkpoint (they will be redone), and any
+        torn line (said once); a new file is written and renamed over the old one."""
         if not self.enabled or not self.path.is_file():
             return
-        kept = [
-            line
-            for line in self.path.read_text(encoding="utf-8").splitlines()
-            if line.strip() and json.loads(line).get("step", 0) <= step
-        ]
-        self.path.write_text("".join(line + "\n" for line in kept), encoding="utf-8")
+        entries, skipped = read_log(self.path)
+        if skipped:
+            print(
+                f"artgan: {self.path}: skipped {skipped} damaged line(s) (an interrupted write)",
+                file=sys.stderr,
+            )
+        kept = [entry for entry in entries if entry.get("step", 0) <= step]
+        atomic_write_text(self.path, "".join(json.dumps(entry) + "\n" for entry in kept))
 
     def write(self, step: int, values: dict[str, float]) -> None:
         if not self.enabled:
@@ -42,13 +72,9 @@ class TrainingLog:
                 self.writer.add_scalar(key, value, step)
 
     def read(self) -> list[dict]:
-        if not self.path.is_file():
-            return []
-        return [
-            json.loads(line)
-            for line in self.path.read_text(encoding="utf-8").splitlines()
-            if line.strip()
-        ]
+        """The logged entries; ``self.skipped`` counts damaged lines left out."""
+        entries, self.skipped = read_log(self.path)
+        return entries
 
     def close(self) -> None:
         if self.writer is not None:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..version import __version__
 from .atomic import atomic_write_text
+from .logs import read_log
 
 CARD_FILE = "MODEL_CARD.md"
 SHOWN_EXCLUDED = 20
@@ -59,14 +60,10 @@ def _paper(family: str) -> str:
 
 
 def _final_losses(run_dir: Path) -> dict:
-    lines = (
-        [ln for ln in (run_dir / "log.jsonl").read_text().splitlines() if ln.strip()]
-        if (run_dir / "log.jsonl").is_file()
-        else []
-    )
-    if not lines:
+    entries, _ = read_log(run_dir / "log.jsonl")
+    if not entries:
         return {}
-    last = json.loads(lines[-1])
+    last = entries[-1]
     return {k: v for k, v in last.items() if k.endswith("_loss") or k == "step"}
 
 
