@@ -27,6 +27,7 @@ from ..config import DataConfig
 from ..errors import DataError
 from .consent import scan_files, with_consent
 from .dataset import DataReport, InMemoryDataset
+from .image_limits import check_image_size
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff")
 DEFAULT_IMAGE_SIZE = 64
@@ -112,6 +113,7 @@ def decode(path: Path, size: int, color: str) -> np.ndarray:
     ``size`` and centre-cropped: (size, size, C) uint8."""
     with Image.open(path) as image:
         image.draft(None, (2 * size, 2 * size))  # JPEG: decode at a reduced scale, >= 2x size
+        check_image_size(image, path)  # from the header, before any pixel is decoded
         image.seek(0)
         image = to_mode(ImageOps.exif_transpose(image), color)
         width, height = image.size

@@ -13,6 +13,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..errors import DataError
 from .folder import to_mode
+from .image_limits import open_image
 
 
 def read_image(path: str | Path, color: str = "rgb", what: str = "image") -> np.ndarray:
@@ -22,7 +23,7 @@ def read_image(path: str | Path, color: str = "rgb", what: str = "image") -> np.
     if not path.is_file():
         raise DataError(f"{what} not found: {path}")
     try:
-        with Image.open(path) as image:
+        with open_image(path, what) as image:  # the size is checked before decoding
             image.seek(0)
             mode = image.mode
             image = ImageOps.exif_transpose(image)

@@ -25,6 +25,7 @@ from ..config import DataConfig
 from ..errors import DataError
 from ..models.base import Batch, DataSpec
 from .dataset import DataReport, random_crop, random_flip
+from .image_limits import too_large
 
 Reader = Callable[[Path], tuple[np.ndarray | None, str]]  # path -> ((H, W, C) uint8, reason)
 DEFAULT_THREADS = 2
@@ -35,8 +36,8 @@ SHOWN_SKIPPED = 5
 def header_error(path: Path) -> str:
     """Why ``path`` is not an image, from its header alone ('' when it looks like one)."""
     try:
-        with Image.open(path):
-            return ""
+        with Image.open(path) as image:
+            return too_large(*image.size)
     except Exception as error:  # noqa: BLE001  Pillow's plugins raise many types on bad files
         return str(error).split("\n")[0] or type(error).__name__
 

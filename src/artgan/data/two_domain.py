@@ -43,6 +43,7 @@ from .folder import (
     select_files,
     to_mode,
 )
+from .image_limits import open_image
 
 
 class TwoDomainDataset:
@@ -185,7 +186,7 @@ def square(image: Image.Image, size: int) -> np.ndarray:
 
 
 def _open(path: Path, color: str) -> Image.Image:
-    with Image.open(path) as image:
+    with open_image(path) as image:
         image.seek(0)
         return to_mode(ImageOps.exif_transpose(image), color)
 

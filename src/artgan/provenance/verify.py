@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from ..data.image_limits import open_image
 from ..errors import DataError
 from .c2pa_sign import (
     DETACHED_FORMAT,
@@ -210,10 +211,9 @@ def _detect_watermark(path: Path, record: dict | None) -> dict | None:
     except ImportError:
         return None
     import numpy as np
-    from PIL import Image
 
     try:
-        with Image.open(path) as image:
+        with open_image(path) as image:  # its size checked before decoding
             pixels = np.asarray(image.convert("RGB"))  # (H, W, 3) uint8
         result = detect(pixels)
     except (OSError, DataError) as error:  # unreadable, or too small to carry a mark

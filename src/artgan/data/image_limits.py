@@ -1,0 +1,73 @@
+"""Bounded decoding: an image's size is read from its header and checked before any pixel is
+decoded, wherever an image enters artgan (training folders, single inputs, verify), so a small
+file that claims a huge size (a decompression bomb) costs nothing to refuse.
+
+The limit is ``ARTGAN_MAX_IMAGE_PIXELS`` (width x height; default 64 million, e.g. 8000x8000).
+Raise it to read larger images, at the cost of their memory (about 3 bytes a pixel decoded,
+several times that while converting).
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+
+from PIL import Image
+
+from ..errors import ConfigError, DataError
+
+PIXEL_LIMIT_ENV = "ARTGAN_MAX_IMAGE_PIXELS"
+DEFAULT_MAX_PIXELS = 64_000_000
+
+
+def max_image_pixels() -> int:
+    """The largest width x height artgan decodes (``ARTGAN_MAX_IMAGE_PIXELS``)."""
+    text = os.environ.get(PIXEL_LIMIT_ENV, "").strip().replace("_", "")
+    if not text:
+        return DEFAULT_MAX_PIXELS
+    if not text.isdigit() or int(text) < 1:
+        raise ConfigError(f"{PIXEL_LIMIT_ENV} must be a whole number of pixels, got {text!r}")
+    return int(text)
+
+
+def too_large(width: int, height: int) -> str:
+    """Why an image of this size is refused ('' when it is within the limit)."""
+    limit = max_image_pixels()
+    if width * height <= limit:
+        return ""
+    return (
+        f"{width}x{height} px is more than the {limit:,}-pixel limit; shrink it, or raise "
+        f"{PIXEL_LIMIT_ENV} if you have the memory"
+    )
+
+
+def check_image_size(image: Image.Image, path: str | Path, what: str = "image") -> None:
+    """Refuse an opened (not yet decoded) image whose header size exceeds the limit."""
+    width, height = image.size
+    reason = too_large(width, height)
+    if reason:
+        raise DataError(f"{what} {path} is too large to decode: {reason}")
+
+
+def open_image(path: str | Path, what: str = "image") -> Image.Image:
+    """``Image.open`` (lazy: header only) with the size checked; use it as a context manager.
+    Pillow's own bomb check follows the limit when the user raised it above Pillow's."""
+    limit = max_image_pixels()
+    if Image.MAX_IMAGE_PIXELS is not None and limit > Image.MAX_IMAGE_PIXELS:
+        Image.MAX_IMAGE_PIXELS = limit
+    try:
+        with warnings.catch_warnings():  # the size is checked below, in one line
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(path)
+    except Image.DecompressionBombError:
+        raise DataError(
+            f"{what} {path} is too large to decode: more than the {limit:,}-pixel limit; raise "
+            f"{PIXEL_LIMIT_ENV} if you have the memory"
+        ) from None
+    try:
+        check_image_size(image, path, what)
+    except DataError:
+        image.close()
+        raise
+    return image

@@ -1,0 +1,85 @@
+"""Bounded decoding: a small file claiming a huge size is refused from its header, cheaply,
+wherever an image enters (single inputs, training folders, verify); the limit can be raised."""
+
+import resource
+import struct
+import subprocess
+import sys
+import time
+import zlib
+
+import pytest
+
+from artgan.data.folder import try_decode
+from artgan.data.image_file import read_image
+from artgan.data.image_limits import PIXEL_LIMIT_ENV, max_image_pixels
+from artgan.data.streaming import header_error
+from artgan.errors import ConfigError, DataError
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def bomb_png(path, side: int, complete: bool = True):
+    """A greyscale PNG of side x side black pixels: a few hundred KB on disk. ``complete=False``
+    writes the header and a stub of the data only (enough for a header check)."""
+    ihdr = struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0)
+    compressor = zlib.compressobj(9)
+    row = b"\0" * (side + 1)  # filter byte + pixels
+    parts = []
+    for _ in range(side if complete else 1):
+        parts.append(compressor.compress(row))
+    parts.append(compressor.flush())
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n"
+        + _chunk(b"IHDR", ihdr)
+        + _chunk(b"IDAT", b"".join(parts))
+        + _chunk(b"IEND", b"")
+    )
+    return path
+
+
+@pytest.fixture(scope="module")
+def bomb(tmp_path_factory):
+    return bomb_png(tmp_path_factory.mktemp("bomb") / "bomb.png", 13000)
+
+
+def test_a_13000_px_png_is_refused_from_its_header(bomb):
+    assert bomb.stat().st_size < 1_000_000
+    start = time.perf_counter()
+    with pytest.raises(DataError, match="13000x13000 px is more than the 64,000,000-pixel limit"):
+        read_image(bomb)
+    reason = try_decode(bomb, 32, "rgb")[1]  # a training folder skips and counts it
+    assert "pixel limit" in reason and "pixel limit" in header_error(bomb)
+    assert time.perf_counter() - start < 5
+
+
+def test_a_30000_px_bomb_is_a_data_error_not_pillows(tmp_path):
+    path = bomb_png(tmp_path / "big.png", 30000, complete=False)
+    with pytest.raises(DataError, match="too large to decode"):
+        read_image(path)
+
+
+def test_verify_on_a_bomb_stays_small_and_fast(bomb):
+    start = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-m", "artgan", "verify", str(bomb)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    seconds = time.perf_counter() - start
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    assert result.returncode in (0, 1), result.stderr
+    assert "Traceback" not in result.stderr
+    assert seconds < 60 and peak_mb < 1500, (seconds, peak_mb)
+
+
+def test_the_limit_can_be_raised_and_is_checked(bomb, monkeypatch):
+    monkeypatch.setenv(PIXEL_LIMIT_ENV, "200_000_000")
+    assert max_image_pixels() == 200_000_000
+    assert "pixel limit" not in header_error(bomb)
+    monkeypatch.setenv(PIXEL_LIMIT_ENV, "lots")
+    with pytest.raises(ConfigError, match=PIXEL_LIMIT_ENV):
+        max_image_pixels()
