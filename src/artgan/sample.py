@@ -4,11 +4,17 @@
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 import torch
 
+from .data.image_limits import max_image_pixels
+from .errors import ConfigError
 from .models.base import make_generator
+
+SAMPLE_BYTES_ENV = "ARTGAN_MAX_SAMPLE_BYTES"
+DEFAULT_MAX_SAMPLE_BYTES = 4 << 30  # samples held in memory at once (float32)
 
 
 def to_uint8(images: torch.Tensor) -> np.ndarray:
@@ -19,6 +25,8 @@ def to_uint8(images: torch.Tensor) -> np.ndarray:
 
 def make_grid(images: torch.Tensor, columns: int | None = None, padding: int = 2) -> np.ndarray:
     """(N, C, H, W) in [-1, 1] -> one uint8 (H', W', C) picture, ``columns`` wide."""
+    if columns is not None and columns < 1:
+        raise ConfigError(f"the grid needs at least 1 column, got {columns}")
     tiles = to_uint8(images)
     n, h, w, c = tiles.shape
     columns = columns or max(1, math.ceil(math.sqrt(n)))
@@ -31,6 +39,28 @@ def make_grid(images: torch.Tensor, columns: int | None = None, padding: int = 2
         top, left = padding + r * (h + padding), padding + col * (w + padding)
         grid[top : top + h, left : left + w] = tile
     return grid
+
+
+def check_sample_count(n: int, shape, grid: bool = False) -> None:
+    """Refuse, before any work, a sample count that cannot fit: ``n`` items of ``shape``
+    ((C, H, W) or (D,)) beyond ``ARTGAN_MAX_SAMPLE_BYTES`` (default 4 GiB) of float32, or a
+    grid image beyond the decoding limit (``ARTGAN_MAX_IMAGE_PIXELS``)."""
+    limit = int(os.environ.get(SAMPLE_BYTES_ENV) or DEFAULT_MAX_SAMPLE_BYTES)
+    need = n * math.prod(int(s) for s in shape) * 4
+    if need > limit:
+        raise ConfigError(
+            f"--n {n} samples of shape {tuple(shape)} need {need / 2**30:,.1f} GiB at once, more "
+            f"than the {limit / 2**30:g} GiB limit ({SAMPLE_BYTES_ENV}); draw fewer, or several "
+            "batches with different --seed values"
+        )
+    if grid and len(shape) == 3:
+        side = math.ceil(math.sqrt(n))
+        pixels = (side * (shape[1] + 2)) * (side * (shape[2] + 2))
+        if pixels > max_image_pixels():
+            raise ConfigError(
+                f"a grid of {n} images of {shape[2]}x{shape[1]} px would be about {pixels:,} px, "
+                "more than an image artgan reads back; use fewer --n or an --out folder"
+            )
 
 
 def slerp(a: torch.Tensor, b: torch.Tensor, t: float) -> torch.Tensor:

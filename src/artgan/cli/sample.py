@@ -15,7 +15,7 @@ from ..models.conditioning import require_conditional
 from ..provenance import write_audio, write_image, write_points, write_text
 from ..provenance.output import IMAGE_FORMATS
 from ..provenance.record import record_for_model
-from ..sample import make_grid, scatter_plot, to_uint8
+from ..sample import check_sample_count, make_grid, scatter_plot, to_uint8
 from .options import add_device
 
 POINT_SUFFIXES = (".npy", ".csv")
@@ -93,6 +93,9 @@ def run(args) -> int:
     if args.class_:
         require_conditional(model, "--class")
     args.n = args.n or DEFAULT_N.get(model.output_kind, 64)
+    shape = (getattr(model, "meta", None) or {}).get("data", {}).get("shape")
+    if shape and model.output_kind != "text":  # refuse impossible sizes before any work
+        check_sample_count(args.n, shape, grid=Path(args.out).suffix.lower() in IMAGE_FORMATS)
     if args.originality_guard:
         from .sample_guard import write_guarded
 

@@ -23,6 +23,7 @@ from ..losses.objective import GANObjective
 from ..nn.conditional import as_soft_labels
 from .base import Batch, GenerativeModel, Phase, critic_then_generator, make_generator
 from .conditioning import ClassRequest, resolve_labels
+from .truncation import truncated_normal
 
 STANDING_STATISTICS_SEED = 1_000_003
 
@@ -49,15 +50,9 @@ class GAN(GenerativeModel):
         truncation: float = 0.0,
     ) -> torch.Tensor:
         """Standard normal latents drawn on the CPU (same seed, same z on any device).
-        ``truncation`` t > 0 resamples components outside [-t, t] (Brock et al. 2019)."""
-        g = make_generator(seed, generator)
-        z = torch.randn(n, self.z_dim, generator=g)
-        if truncation and truncation > 0:
-            outside = z.abs() > truncation
-            while outside.any():
-                z[outside] = torch.randn(int(outside.sum()), generator=g)
-                outside = z.abs() > truncation
-        return z
+        ``truncation`` t > 0 resamples components outside [-t, t] (Brock et al. 2019;
+        bounded, see models/truncation.py)."""
+        return truncated_normal(n, self.z_dim, make_generator(seed, generator), truncation)
 
     @property
     def conditional(self) -> bool:

@@ -37,6 +37,7 @@ from ..nn.autoencoder import ConvDecoder, ConvEncoder, gaussian_kl, reparameteri
 from ..nn.layers import NORMS
 from ..registry import MODELS
 from .base import Batch, DataSpec, GenerativeModel, Phase, make_generator
+from .truncation import truncated_normal
 
 SIZES = (32, 64)
 LIKELIHOODS = ("bernoulli", "gaussian")
@@ -102,15 +103,9 @@ def prior_latents(
     truncation: float = 0.0,
 ) -> torch.Tensor:
     """N(0, I) latents drawn on the CPU (same seed, same z on any device). ``truncation``
-    t > 0 resamples components outside [-t, t] (Brock et al. 2019)."""
-    g = make_generator(seed, generator)
-    z = torch.randn(n, z_dim, generator=g)
-    if truncation and truncation > 0:
-        outside = z.abs() > truncation
-        while outside.any():
-            z[outside] = torch.randn(int(outside.sum()), generator=g)
-            outside = z.abs() > truncation
-    return z
+    t > 0 resamples components outside [-t, t] (Brock et al. 2019; bounded, see
+    models/truncation.py)."""
+    return truncated_normal(n, z_dim, make_generator(seed, generator), truncation)
 
 
 class AutoencodingModel(GenerativeModel):
