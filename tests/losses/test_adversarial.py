@@ -6,9 +6,9 @@ import pytest
 import torch
 
 from artgan.losses import ObjectiveConfig, discriminator_loss, generator_loss
+from artgan.losses.diffaugment import DiffAugment
 from artgan.losses.objective import GANObjective
 from artgan.losses.regularizers import feature_matching, gradient_penalty, r1_penalty
-from artgan.training.augment import DiffAugment
 
 LOG2 = math.log(2.0)
 

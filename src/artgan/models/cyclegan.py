@@ -231,11 +231,15 @@ class CycleGAN(GenerativeModel):
         self._fakes = None
         losses_a = self.objective.discriminator_losses(self.D_A, a, self.pool_a.query(fake_a))
         losses_b = self.objective.discriminator_losses(self.D_B, b, self.pool_b.query(fake_b))
-        return {
+        out = {
             "loss": losses_a["loss"] + losses_b["loss"],
             "d_a": losses_a["loss"].detach(),
             "d_b": losses_b["loss"].detach(),
         }
+        if "ada_p" in losses_a:  # one ADA strength for both discriminators
+            out["ada_p"] = losses_a["ada_p"]
+            out["ada_rt"] = 0.5 * (losses_a["ada_rt"] + losses_b["ada_rt"])
+        return out
 
     def after_phase_step(self, phase: str) -> None:
         if phase == "D":
@@ -244,9 +248,14 @@ class CycleGAN(GenerativeModel):
 
     # --- resumable state -----------------------------------------------------------------
     def extra_training_state(self) -> dict:
-        return {"pool_a": self.pool_a.state_dict(), "pool_b": self.pool_b.state_dict()}
+        return {
+            "pool_a": self.pool_a.state_dict(),
+            "pool_b": self.pool_b.state_dict(),
+            "objective": self.objective.state_dict(),  # the ADA strength p
+        }
 
     def load_extra_training_state(self, state: dict) -> None:
+        self.objective.load_state_dict(state.get("objective", {}))
         if "pool_a" in state:
             self.pool_a.load_state_dict(state["pool_a"], self.device)
             self.pool_b.load_state_dict(state["pool_b"], self.device)

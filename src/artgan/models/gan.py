@@ -31,6 +31,11 @@ STANDING_STATISTICS_SEED = 1_000_003
 class GAN(GenerativeModel):
     def __init__(self, config) -> None:
         super().__init__(config)
+        if config.objective.ada and self.output_kind != "image":
+            raise ConfigError(
+                f"objective.ada augments images and {self.name} here makes {self.output_kind}; "
+                "set --model.objective.ada false"
+            )
         self.G, self.D = self.build_networks()
         self.objective = GANObjective(config.objective)
 
@@ -130,6 +135,12 @@ class GAN(GenerativeModel):
 
     def ema_modules(self) -> list[str]:
         return ["G"]
+
+    def extra_training_state(self) -> dict:
+        return {"objective": self.objective.state_dict()}  # the ADA strength p
+
+    def load_extra_training_state(self, state: dict) -> None:
+        self.objective.load_state_dict(state.get("objective", {}))
 
     def _noise(self, batch: Batch) -> torch.Tensor:
         return torch.randn(batch.x.shape[0], self.z_dim, device=batch.x.device)

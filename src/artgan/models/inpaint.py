@@ -84,6 +84,11 @@ class InpaintConfig(ModelConfig):
                 raise ConfigError(f"model.{name} must be >= 0")
         if self.objective.pack != 1:
             raise ConfigError("inpaint's discriminator sees the mask; objective.pack must be 1")
+        if self.objective.ada:
+            raise ConfigError(
+                "objective.ada is not supported by inpaint: its discriminator sees the mask "
+                "beside the image, which ADA's geometric transforms would move apart"
+            )
 
     @property
     def mask_kinds(self) -> tuple[str, ...]:

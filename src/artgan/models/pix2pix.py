@@ -78,6 +78,11 @@ class Pix2PixConfig(ModelConfig):
                 "pix2pix's discriminator sees the input beside the output; DiffAugment would "
                 "move them apart: leave objective.diffaugment empty"
             )
+        if self.objective.ada:
+            raise ConfigError(
+                "objective.ada is not supported by pix2pix: its discriminator sees the input "
+                "beside the output, which ADA's geometric transforms would move apart"
+            )
 
     @classmethod
     def run_defaults(cls, context: DefaultsContext) -> dict[str, Any]:

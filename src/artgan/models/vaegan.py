@@ -213,3 +213,9 @@ class VAEGAN(AutoencodingModel):
     def after_phase_step(self, phase: str) -> None:
         if phase == "Dis":
             self.objective.clip_weights(self.D)
+
+    def extra_training_state(self) -> dict:
+        return {"objective": self.objective.state_dict()}  # the ADA strength p
+
+    def load_extra_training_state(self, state: dict) -> None:
+        self.objective.load_state_dict(state.get("objective", {}))

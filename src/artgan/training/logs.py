@@ -100,17 +100,28 @@ def plot_loss_curve(entries: list[dict], path: Path) -> Path | None:
         {k for e in entries for k in e if k not in LOSS_KEYS_SKIPPED and not k.startswith("lr_")}
     )
     fig, ax = plt.subplots(figsize=(8, 4.5), dpi=100)
-    for key in keys:
+    # ADA's augmentation strength p and overfitting signal r_t are not losses: own axis, dashed.
+    ada_ax = ax.twinx() if any(k.startswith("ada_") for k in keys) else None
+    for i, key in enumerate(keys):
+        target = ada_ax if key.startswith("ada_") else ax
+        style = "--" if target is ada_ax else "-"
         points = [(e["step"], e[key]) for e in entries if key in e]
         steps, values = (np.array(v, dtype=float) for v in zip(*points))
         window = max(1, len(values) // 50)
         smooth = np.convolve(values, np.ones(window) / window, mode="valid")
-        line = ax.plot(steps[window - 1 :], smooth, label=key)[0]
-        ax.plot(steps, values, alpha=0.2, color=line.get_color(), linewidth=0.8)
+        color = f"C{i % 10}"
+        target.plot(steps[window - 1 :], smooth, style, label=key, color=color)
+        target.plot(steps, values, style, alpha=0.2, color=color, linewidth=0.8)
     ax.set_xlabel("step")
     ax.set_ylabel("loss")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+    handles, labels = ax.get_legend_handles_labels()
+    if ada_ax is not None:
+        ada_ax.set_ylabel("ADA p, r_t (dashed)")
+        ada_ax.set_ylim(-1.05, 1.05)
+        more = ada_ax.get_legend_handles_labels()
+        handles, labels = handles + more[0], labels + more[1]
+    ax.legend(handles, labels, fontsize=8)
     fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")

@@ -1,6 +1,8 @@
-"""DiffAugment (Zhao et al. 2020): differentiable augmentations applied to both real and
-generated images before the discriminator, so small datasets do not let D memorise them.
-Stateless (fresh random draws each call from torch's global generator, which checkpoints save).
+"""DiffAugment (Zhao et al. 2020, "Differentiable Augmentation for Data-Efficient GAN
+Training"): differentiable augmentations applied to both real and generated images before the
+discriminator, so small datasets do not let D memorise them. Stateless (fresh random draws each
+call from torch's global generator, which checkpoints save). The adaptive alternative is
+losses/ada.py.
 """
 
 from __future__ import annotations
