@@ -85,7 +85,9 @@ def bench(name: str, model: dict, steps: int, every: int, threads: int, root: Pa
         evals.append((target, held_out_bpc(artgan.load(run), load_sonnets(DataConfig()))["bpc"]))
     seconds = time.perf_counter() - start
     trained = artgan.load(run)
-    sample = trained.sample(1, seed=0, prime="Shall I compare", length=300, temperature=0.8)[0]
+    (sample,) = trained.generate_text(
+        1, seed=0, prime="Shall I compare", length=300, temperature=0.8
+    )
     return {
         "name": name,
         "model": model,

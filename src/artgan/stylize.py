@@ -18,8 +18,9 @@ import torch
 import torch.nn.functional as F
 
 from .errors import ArtganError
+from .models import families_with
+from .models.capabilities import Translator
 
-TRANSLATION_FAMILIES = ("cyclegan", "pix2pix")
 DEFAULT_TILE = 1024
 DEFAULT_OVERLAP = 64
 DEFAULT_MAX_MEGAPIXELS = 100.0
@@ -44,10 +45,10 @@ def translate_any_size(model, x: torch.Tensor, direction: str = "a2b") -> torch.
 
 
 def check_translator(model, source: str = "the run") -> None:
-    if getattr(model, "task", "") != "translation":
+    if not isinstance(model, Translator):
         raise ArtganError(
             f"{source} holds {model.name} weights; restyling needs an image-to-image run "
-            f"({' or '.join(TRANSLATION_FAMILIES)}: artgan train --model cyclegan --data-a "
+            f"({' or '.join(families_with(Translator))}: artgan train --model cyclegan --data-a "
             "./photos --data-b ./paintings)"
         )
 

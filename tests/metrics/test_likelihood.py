@@ -20,11 +20,12 @@ from artgan.metrics.likelihood import (
     iwae_log_likelihood,
     iwae_per_image,
 )
+from artgan.models.capabilities import DensityModel
 from artgan.models.vae import VAE, VAEConfig
 from artgan.models.vaegan import VAEGAN, VAEGANConfig
 
 
-class LinearGaussian:
+class LinearGaussian(DensityModel):
     """p(z) = N(0, I), p(x|z) = N(W z + b, s^2 I) on x of shape (1, 1, D). W has orthogonal
     columns, so the exact posterior is diagonal and fits the (mu, logvar) interface."""
 

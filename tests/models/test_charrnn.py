@@ -23,18 +23,22 @@ def model(seed: int = 0, **options) -> CharRNN:
 
 def test_sampling_is_deterministic_by_seed_and_keeps_the_prime():
     m = model()
-    a = m.sample(3, seed=5, prime="bad cafe", length=30, temperature=0.9, top_k=4)
-    assert a == m.sample(3, seed=5, prime="bad cafe", length=30, temperature=0.9, top_k=4)
-    assert a != m.sample(3, seed=6, prime="bad cafe", length=30, temperature=0.9, top_k=4)
+    a = m.generate_text(3, seed=5, prime="bad cafe", length=30, temperature=0.9, top_k=4)
+    assert a == m.generate_text(3, seed=5, prime="bad cafe", length=30, temperature=0.9, top_k=4)
+    assert a != m.generate_text(3, seed=6, prime="bad cafe", length=30, temperature=0.9, top_k=4)
     assert all(t.startswith("bad cafe") and len(t) == 38 for t in a)
     assert len(set(a)) > 1  # the rows of one call are different draws
 
 
 def test_temperature_zero_and_top_k_one_are_greedy():
     m = model()
-    greedy = m.sample(2, seed=1, prime="a", length=20, temperature=0)
-    assert greedy[0] == greedy[1] == m.sample(1, seed=99, prime="a", length=20, temperature=0)[0]
-    assert m.sample(2, seed=7, prime="a", length=20, top_k=1) == greedy
+    greedy = m.generate_text(2, seed=1, prime="a", length=20, temperature=0)
+    assert (
+        greedy[0]
+        == greedy[1]
+        == m.generate_text(1, seed=99, prime="a", length=20, temperature=0)[0]
+    )
+    assert m.generate_text(2, seed=7, prime="a", length=20, top_k=1) == greedy
 
 
 def test_top_k_only_draws_among_the_k_most_likely():
@@ -42,16 +46,16 @@ def test_top_k_only_draws_among_the_k_most_likely():
     with torch.no_grad():  # make the read-out prefer 'c', 'd' whatever the input
         m.net.head.weight.zero_()
         m.net.head.bias.copy_(torch.tensor([0, 0, 0, 0, 3.0, 3.0, 0, 0, 0, 0]))
-    text = m.sample(8, seed=0, prime="a", length=40, temperature=2.0, top_k=2)
+    text = m.generate_text(8, seed=0, prime="a", length=40, temperature=2.0, top_k=2)
     assert set("".join(t[1:] for t in text)) == {"c", "d"}
 
 
 def test_unknown_prime_characters_and_bad_options_are_config_errors():
     m = model()
     with pytest.raises(ConfigError, match="never saw: 'XZ'"):
-        m.sample(1, seed=0, prime="aXbZ")
+        m.generate_text(1, seed=0, prime="aXbZ")
     with pytest.raises(ConfigError, match="temperature"):
-        m.sample(1, seed=0, temperature=-1)
+        m.generate_text(1, seed=0, temperature=-1)
 
 
 def test_truncated_bptt_changes_gradients_not_the_loss():
@@ -90,7 +94,7 @@ def test_a_periodic_text_is_learned_to_near_zero_bits():
         loss.backward()
         opt.step()
     assert m.train_step("LM", batch, 0)["train_bpc"] < 0.1
-    assert m.sample(1, seed=0, prime="ab", length=8, temperature=0.5)[0] == "abcdabcdab"
+    assert m.generate_text(1, seed=0, prime="ab", length=8, temperature=0.5)[0] == "abcdabcdab"
 
 
 def test_train_and_sample_from_the_command_line(tmp_path):

@@ -5,6 +5,7 @@ import torch
 
 from artgan.config import TrainConfig, from_dict
 from artgan.models import Batch, build_model, model_class
+from artgan.models.capabilities import Translator
 from artgan.registry import MODELS
 from artgan.training.checkpoint import load_model, model_meta, save_checkpoint
 from tests.conftest import TINY_MODELS
@@ -24,10 +25,9 @@ def fake_batch(model, n: int = 8) -> Batch:
         c = model.config
         return Batch(torch.randint(len(c.vocabulary), (n, c.seq_len + 1)))
     shape = model.sample(1, seed=0).shape[1:]
-    conditional = getattr(model, "conditional", False)
-    labels = torch.arange(n) % model.config.num_classes if conditional else None
-    # Image-to-image families (cyclegan, pix2pix) train on a second, domain-B image per item.
-    x_b = torch.rand(n, *shape) * 2 - 1 if getattr(model, "task", "") == "translation" else None
+    labels = torch.arange(n) % model.config.num_classes if model.conditional else None
+    # Translators (cyclegan, pix2pix) train on a second, domain-B image per item.
+    x_b = torch.rand(n, *shape) * 2 - 1 if isinstance(model, Translator) else None
     return Batch(torch.rand(n, *shape) * 2 - 1, labels, x_b)
 
 
@@ -36,9 +36,8 @@ def draw(model, n: int, seed: int):
     return model.sample(n, seed=seed, **({"length": 40} if model.output_kind == "text" else {}))
 
 
-def same(a, b) -> bool:
-    """Equal samples: tensors element for element, texts (lists of str) as lists."""
-    return torch.equal(a, b) if isinstance(a, torch.Tensor) else a == b
+def same(a: torch.Tensor, b: torch.Tensor) -> bool:
+    return torch.equal(a, b)
 
 
 def test_every_registered_family_has_a_tiny_config():
@@ -50,9 +49,11 @@ def test_sample_shape_and_range(family):
     model = make(family)
     x = draw(model, 5, seed=1)
     cfg = TINY_MODELS[family]
-    if model.output_kind == "text":
-        assert len(x) == 5 and all(isinstance(t, str) and len(t) == 40 for t in x)
-        assert set("".join(x)) <= set(cfg["vocabulary"])
+    if model.output_kind == "text":  # character ids, as a tensor like every family's
+        assert x.shape == (5, 40) and x.dtype == torch.long
+        assert 0 <= x.min() and x.max() < len(cfg["vocabulary"])
+        texts = model.generate_text(5, seed=1, length=40)
+        assert ["".join(cfg["vocabulary"][i] for i in row) for row in x.tolist()] == texts
         return
     if model.output_kind == "audio":
         assert x.shape == (5, 1, model.config.clip_length)

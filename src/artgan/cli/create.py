@@ -11,13 +11,12 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ArtganError
+from ..models.capabilities import LatentGenerator
 from ..provenance import write_image
 from ..provenance.record import record_for_model
 from ..stylize import match_channels
 from .options import add_device
 from .upscale import add_tiling_options, check_tiling, load_upscaler, upscale_array
-
-NOT_GENERATORS = ("srresnet", "srgan", "inpaint", "cyclegan", "pix2pix")
 
 
 def add_parser(subparsers) -> None:
@@ -64,7 +63,7 @@ def load_generator(path: str, device: str):
     from ..training.checkpoint import load_model
 
     model = load_model(path, device=device)
-    if model.output_kind != "image" or model.name in NOT_GENERATORS:
+    if model.output_kind != "image" or not isinstance(model, LatentGenerator):
         raise ArtganError(
             f"{path} holds {model.name} weights, which do not generate images from noise; "
             "create starts from a generative image run (dcgan, resnet, vae, ...)"

@@ -15,6 +15,7 @@ import torch
 
 from ..errors import ArtganError
 from ..latent.directions import DIRECTION_KINDS, find_directions
+from ..models.capabilities import LatentGenerator
 from ..provenance import write_image
 from ..provenance.record import record_for_model
 from ..sample import generate_from_latents, make_grid
@@ -59,7 +60,7 @@ def load_latent_model(run: str, device: str, command: str):
     from ..training.checkpoint import load_model
 
     model = load_model(run, device=device)
-    if model.output_kind != "image" or not hasattr(model, "latents"):
+    if model.output_kind != "image" or not isinstance(model, LatentGenerator):
         raise ArtganError(
             f"{command} needs an image GAN (dcgan, resnet, mlp on images); {run} holds a "
             f"{model.name} model that generates {model.output_kind}"
@@ -79,7 +80,7 @@ def run(args) -> int:
     z = base + values[None, :, None] * directions[:, None, :]  # (rows, steps, z_dim)
     z = z.reshape(-1, model.z_dim)
     labels = None
-    if getattr(model, "conditional", False):
+    if model.conditional:
         labels = model.labels(args.class_ or 0, len(z))
     elif args.class_:
         raise ArtganError("--class needs a class-conditional model")

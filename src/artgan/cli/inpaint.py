@@ -11,6 +11,7 @@ from pathlib import Path
 import torch
 
 from ..errors import ArtganError
+from ..models.capabilities import Inpainter
 from ..provenance import write_image
 from ..provenance.record import record_for_model
 from .options import add_device
@@ -41,7 +42,7 @@ def run(args) -> int:
     from ..training.checkpoint import load_model
 
     model = load_model(args.run, device=args.device)
-    if model.name != "inpaint":
+    if not isinstance(model, Inpainter):
         raise ArtganError(
             f"{args.run} holds {model.name} weights; inpainting needs an inpaint run "
             "(artgan train --model inpaint --data ./images)"

@@ -62,7 +62,7 @@ def interpolation_frames(
             interpolation_latents(model, keyframes, steps, seed + i, truncation) for i in range(n)
         ]
         z = torch.stack(walks, dim=1).reshape(steps * n, -1)  # (frames * n, z_dim)
-        if getattr(model, "conditional", False):  # walk i keeps class i % K
+        if model.conditional:  # walk i keeps class i % K
             labels = model.labels(None, n).repeat(steps, 1)  # (frames * n, K)
     images = generate_from_latents(model, z, labels=labels)
     images = images.reshape(steps, n, *images.shape[1:])  # (frames, n, C, H, W)

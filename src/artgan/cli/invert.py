@@ -75,7 +75,7 @@ def run(args) -> int:
         f"(PSNR {result.psnr:.1f} dB; best random start {result.initial_pixel_mse:.4f})"
         + (f", perceptual {result.perceptual:.4f}" if args.perceptual else "")
     )
-    if result.labels is not None and getattr(model, "conditional", False):
+    if result.labels is not None and model.conditional:
         top = result.labels[0].argsort(descending=True)[:3]
         mix = ", ".join(f"{model.class_names[k]} {result.labels[0, k]:.2f}" for k in top)
         print(f"  class mixture: {mix}")

@@ -15,6 +15,8 @@ import torch
 
 from ..config import DataConfig, from_dict
 from ..errors import ArtganError
+from ..models import families_with
+from ..models.capabilities import Encoder
 from ..provenance import write_image
 from ..provenance.record import record_for_model
 from ..sample import make_grid
@@ -103,9 +105,10 @@ def run(args) -> int:
     if args.n < 1 or args.columns < 0:
         raise ArtganError("--n must be at least 1 and --columns at least 0")
     model = load_model(args.run, device=args.device)
-    if not callable(getattr(model, "reconstruct", None)):
+    if not isinstance(model, Encoder):
         raise ArtganError(
-            f"reconstruct needs a model with an encoder (vae, vaegan); {args.run} "
+            f"reconstruct needs a model with an encoder ({', '.join(families_with(Encoder))}); "
+            f"{args.run} "
             f"holds a {model.name} model"
         )
     config = run_data_config(model, args.data)

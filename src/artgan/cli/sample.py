@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import ArtganError
+from ..models.base import check_options
 from ..models.conditioning import require_conditional
 from ..provenance import write_audio, write_image, write_points, write_text
 from ..provenance.output import IMAGE_FORMATS
@@ -96,14 +97,18 @@ def run(args) -> int:
     shape = (getattr(model, "meta", None) or {}).get("data", {}).get("shape")
     if shape and model.output_kind != "text":  # refuse impossible sizes before any work
         check_sample_count(args.n, shape, grid=Path(args.out).suffix.lower() in IMAGE_FORMATS)
+    # Only what the user asked for: an option the model does not take is an error.
+    options = {"classes": args.class_} if args.class_ else {}
+    if args.truncation:
+        options["truncation"] = args.truncation
+    check_options(model, options)
     if args.originality_guard:
         from .sample_guard import write_guarded
 
-        return write_guarded(model, args, {"classes": args.class_} if args.class_ else {})
+        return write_guarded(model, args, options)
     if model.output_kind == "text":
         return write_texts(model, args)
-    class_options = {"classes": args.class_} if args.class_ else {}
-    samples = model.sample(args.n, seed=args.seed, truncation=args.truncation, **class_options)
+    samples = model.sample(args.n, seed=args.seed, **options)
     record = record_for_model(
         model,
         seed=args.seed,
@@ -150,7 +155,7 @@ def write_texts(model, args) -> int:
         "temperature": args.temperature,
         "top_k": args.top_k,
     }
-    texts = model.sample(args.n, seed=args.seed, **options)
+    texts = model.generate_text(args.n, seed=args.seed, **options)
     record = record_for_model(model, seed=args.seed, command="sample", n=args.n, **options)
     out = Path(args.out)
     if out.suffix:

@@ -14,7 +14,7 @@ from ..provenance.record import record_for_model
 from ..sample import make_grid
 
 
-def write_guarded(model, args, class_options: dict) -> int:
+def write_guarded(model, args, options: dict) -> int:
     out = Path(args.out)
     suffix = out.suffix.lower()
     if suffix and suffix not in IMAGE_FORMATS:
@@ -23,9 +23,7 @@ def write_guarded(model, args, class_options: dict) -> int:
             "folder name without extension"
         )
     guard = guard_for_model(model)
-    images, params, rejected = sample_originals(
-        model, args.n, args.seed, guard, truncation=args.truncation, **class_options
-    )
+    images, params, rejected = sample_originals(model, args.n, args.seed, guard, **options)
     record = record_for_model(
         model,
         seed=args.seed,

@@ -13,6 +13,7 @@ from pathlib import Path
 import torch
 
 from ..errors import ArtganError
+from ..models.capabilities import LatentGenerator
 from ..provenance import write_image
 from ..provenance.record import record_for_model
 from ..sample import generate_from_latents, make_grid
@@ -87,7 +88,7 @@ def run(args) -> int:
     if args.steps < 2 or args.extent <= 0:
         raise ArtganError("need --steps >= 2 and --range > 0")
     model = load_model(args.run, device=args.device)
-    if model.output_kind != "image" or not hasattr(model, "z_dim"):
+    if model.output_kind != "image" or not isinstance(model, LatentGenerator):
         raise ArtganError(
             f"traverse needs an image model with a latent vector; {args.run} holds "
             f"a {model.name} model"

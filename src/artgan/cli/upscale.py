@@ -10,11 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import ArtganError
+from ..models import families_with
+from ..models.capabilities import Upscaler
 from ..provenance import write_image
 from ..provenance.record import record_for_model
 from .options import add_device
 
-SR_FAMILIES = ("srresnet", "srgan")
 DEFAULT_MAX_MEGAPIXELS = 100.0
 
 
@@ -46,10 +47,11 @@ def load_upscaler(path: str, device: str = "cpu"):
     from ..training.checkpoint import load_model
 
     model = load_model(path, device=device)
-    if model.name not in SR_FAMILIES:
+    if not isinstance(model, Upscaler):
         raise ArtganError(
             f"{path} holds {model.name} weights; upscaling needs a super-resolution run "
-            f"({' or '.join(SR_FAMILIES)}: artgan train --model srgan --data ./images --scale 4)"
+            f"({' or '.join(families_with(Upscaler))}: "
+            "artgan train --model srgan --data ./images --scale 4)"
         )
     return model
 

@@ -60,7 +60,7 @@ def label_directions(
     """One unit direction per class (K, z_dim): mean latent of the samples ``classify``
     (images -> logits (N, K)) assigns to the class, minus the mean of all latents. A class
     with fewer than 10 samples gets a zero row; the counts per class are returned with them."""
-    if getattr(model, "conditional", False):
+    if model.conditional:
         raise ArtganError(
             "label directions are for unconditional models; a conditional model changes class "
             "with --class (blends like a:0.5,b:0.5 move between classes)"

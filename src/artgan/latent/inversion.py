@@ -84,7 +84,7 @@ def invert(
         raise ArtganError("inversion needs steps >= 0, restarts >= 1 and lr > 0")
     device = model.device
     target = target.reshape(1, *target.shape[-3:]).float().to(device)
-    conditional = getattr(model, "conditional", False)
+    conditional = model.conditional
     was_training = model.training
     model.eval()
     frozen = [p.requires_grad for p in model.parameters()]
@@ -199,7 +199,7 @@ def load_latent(path: str | Path, model=None) -> dict:
                 f"{model.z_dim} dimensions; invert the image with this model"
             )
         labels = data.get("labels")
-        conditional = getattr(model, "conditional", False)
+        conditional = model.conditional
         if conditional and (labels is None or labels.shape[-1] != model.config.num_classes):
             raise ArtganError(f"{path} has no class row for this conditional model")
         if labels is not None and not conditional:

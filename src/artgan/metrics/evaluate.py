@@ -28,6 +28,7 @@ import torch
 
 from ..config import DataConfig, from_dict
 from ..errors import ConfigError, DataError
+from ..models.capabilities import DensityModel, Encoder
 from . import functional as fn
 from . import memorization as mem
 from .feature_cache import cached_features
@@ -214,7 +215,7 @@ def evaluate_images(model, config: DataConfig, names: list[str], opts: dict) -> 
                 model, fake, train_all, held, f_fake, f_train, f_held, opts, train_index
             )
             result["n"]["train"] = len(train_all)
-        if getattr(model, "conditional", False):  # intra-FID, class accuracy (conditional_eval.py)
+        if model.conditional:  # intra-FID, class accuracy (conditional_eval.py)
             from .conditional_eval import per_class_scores
 
             per_class = per_class_scores(model, config, opts, extractor, fake, f_fake)
@@ -227,8 +228,8 @@ def evaluate_images(model, config: DataConfig, names: list[str], opts: dict) -> 
         mean, stderr = iwae_log_likelihood(model, images, k=k, seed=seed)
         metrics["nll"] = {"iwae_nats": mean, "stderr": stderr, "k": k, "images": count}
         notes.append("nll: IWAE bound on held-out images, nats per image (higher is better)")
-    if model.name == "vaegan" and "nll" not in names:
-        notes.append("vaegan has no likelihood over pixels, so no test nats")
+    if isinstance(model, Encoder) and not isinstance(model, DensityModel) and "nll" not in names:
+        notes.append(f"{model.name} has no likelihood over pixels, so no test nats")
     result["metrics"], result["floor"] = metrics, floor
     return result
 

@@ -25,8 +25,7 @@ from typing import NamedTuple
 import torch
 
 from ..errors import ConfigError, DataError
-
-LIKELIHOOD_METHODS = ("encode", "likelihood_targets", "log_likelihood")
+from ..models.capabilities import DensityModel
 
 
 class NatsEstimate(NamedTuple):
@@ -35,7 +34,7 @@ class NatsEstimate(NamedTuple):
 
 
 def has_likelihood(model) -> bool:
-    return all(callable(getattr(model, name, None)) for name in LIKELIHOOD_METHODS)
+    return isinstance(model, DensityModel)
 
 
 def check_likelihood_model(model) -> None:

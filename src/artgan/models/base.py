@@ -7,11 +7,14 @@ only says what its losses are (``train_step`` returns a dict whose ``"loss"`` en
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, field
 from typing import ClassVar
 
 import torch
 from torch import nn
+
+from ..errors import ConfigError
 
 
 @dataclass
@@ -95,13 +98,40 @@ class GenerativeModel(nn.Module):
         """Restore what :meth:`extra_training_state` returned."""
 
     # --- generation ----------------------------------------------------------------------
-    @torch.no_grad()
+    @property
+    def conditional(self) -> bool:
+        """True for a class-conditional model (its labels come from the data)."""
+        return False
+
     def sample(self, n: int, seed: int | None = None, **options) -> torch.Tensor:
+        """``n`` samples on the CPU, deterministic by ``seed``. ``options`` are the keyword
+        arguments the family's :meth:`draw` declares; any other is an error, not ignored."""
+        check_options(self, options)
+        return self.draw(n, seed, **options)
+
+    def draw(self, n: int, seed: int | None = None) -> torch.Tensor:
+        """What a family implements for :meth:`sample`, with its options as keywords."""
         raise NotImplementedError
+
+    @classmethod
+    def sample_options(cls) -> list[str]:
+        """The options ``sample`` takes: the keyword arguments of :meth:`draw`."""
+        names = list(inspect.signature(cls.draw).parameters)
+        return [name for name in names if name not in ("self", "n", "seed")]
 
     @property
     def device(self) -> torch.device:
         return next(self.parameters()).device
+
+
+def check_options(model: GenerativeModel, options: dict) -> None:
+    unknown = sorted(set(options) - set(model.sample_options()))
+    if unknown:
+        valid = ", ".join(model.sample_options()) or "none"
+        raise ConfigError(
+            f"{model.name} does not take {', '.join(unknown)} when sampling; "
+            f"its options are: {valid}"
+        )
 
 
 def make_generator(seed: int | None, generator: torch.Generator | None = None) -> torch.Generator:

@@ -33,6 +33,7 @@ from ..config import DefaultsContext, ModelConfig
 from ..errors import ConfigError
 from ..registry import MODELS
 from .base import Batch, DataSpec, GenerativeModel, Phase, make_generator
+from .capabilities import TextGenerator
 
 CELLS = {"lstm": nn.LSTM, "gru": nn.GRU}
 LN2 = math.log(2.0)
@@ -130,7 +131,7 @@ def detach_state(state):
 
 
 @MODELS.register("charrnn")
-class CharRNN(GenerativeModel):
+class CharRNN(GenerativeModel, TextGenerator):
     name = "charrnn"
     config_class = CharRNNConfig
     output_kind = "text"
@@ -198,8 +199,24 @@ class CharRNN(GenerativeModel):
             )
         return torch.tensor([self.index[ch] for ch in text], dtype=torch.long)
 
+    def generate_text(
+        self,
+        n: int,
+        seed: int | None = None,
+        prime: str = "",
+        length: int = 200,
+        temperature: float = 1.0,
+        top_k: int = 0,
+    ) -> list[str]:
+        """``n`` texts, each ``prime`` followed by ``length`` sampled characters.
+        ``temperature`` 0 picks the most likely character every time (greedy)."""
+        tokens = self.sample(
+            n, seed, prime=prime, length=length, temperature=temperature, top_k=top_k
+        )
+        return ["".join(self.vocabulary[i] for i in row) for row in tokens.tolist()]
+
     @torch.no_grad()
-    def sample(
+    def draw(
         self,
         n: int,
         seed: int | None = None,
@@ -208,10 +225,8 @@ class CharRNN(GenerativeModel):
         length: int = 200,
         temperature: float = 1.0,
         top_k: int = 0,
-        **_: object,
-    ) -> list[str]:
-        """``n`` texts, each ``prime`` followed by ``length`` sampled characters.
-        ``temperature`` 0 picks the most likely character every time (greedy)."""
+    ) -> torch.Tensor:
+        """(n, len(prime) + length) character ids: ``prime``, then the sampled characters."""
         if temperature < 0:
             raise ConfigError(f"temperature must be >= 0, got {temperature}")
         if top_k < 0 or length < 0:
@@ -225,13 +240,14 @@ class CharRNN(GenerativeModel):
         last = logits[:, -1].float()
         out = []
         for _ in range(length):
-            nxt = self._draw(last, temperature, top_k, g).to(self.device)  # (n,)
+            nxt = self._pick(last, temperature, top_k, g).to(self.device)  # (n,)
             out.append(nxt.cpu())
             logits, state = self.net(nxt[:, None], state)
             last = logits[:, -1].float()
         self.train(was_training)
-        chars = torch.stack(out, 1).tolist() if out else [[] for _ in range(n)]
-        return [prime + "".join(self.vocabulary[i] for i in row) for row in chars]
+        drawn = torch.stack(out, 1) if out else torch.zeros(n, 0, dtype=torch.long)
+        primed = self.encode(prime)[None].expand(n, -1)  # (n, len(prime))
+        return torch.cat([primed, drawn], 1)
 
     def _start_token(self, g: torch.Generator) -> torch.Tensor:
         """With no prime: a line break (the start of a line), else a uniformly drawn character."""
@@ -240,7 +256,7 @@ class CharRNN(GenerativeModel):
         return torch.randint(len(self.vocabulary), (1,), generator=g)
 
     @staticmethod
-    def _draw(
+    def _pick(
         logits: torch.Tensor, temperature: float, top_k: int, g: torch.Generator
     ) -> torch.Tensor:
         """One token per row of (n, V) logits, drawn on the CPU from the seeded generator."""

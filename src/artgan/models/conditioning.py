@@ -160,7 +160,7 @@ def _expand(rows: torch.Tensor, n: int) -> torch.Tensor:
 
 def require_conditional(model, what: str) -> None:
     """A clear error when ``what`` (e.g. "--class") is asked of a model without classes."""
-    if not getattr(model, "conditional", False):
+    if not model.conditional:
         raise ConfigError(
             f"{what} needs a class-conditional model, but this {model.name} model has no "
             "classes; train one with --conditional on labelled data"

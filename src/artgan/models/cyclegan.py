@@ -39,6 +39,7 @@ from ..nn.image_to_image import PatchDiscriminator, ResnetGenerator
 from ..nn.layers import NORMS, dcgan_init
 from ..registry import MODELS
 from .base import Batch, DataSpec, GenerativeModel, Phase
+from .capabilities import Translator
 from .history_pool import HistoryPool
 from .image_inputs import art_images
 
@@ -113,10 +114,9 @@ class CycleGANConfig(ModelConfig):
 
 
 @MODELS.register("cyclegan")
-class CycleGAN(GenerativeModel):
+class CycleGAN(GenerativeModel, Translator):
     name = "cyclegan"
     config_class = CycleGANConfig
-    task = "translation"
     input_multiple = 4  # translate() needs sides that are multiples of this
     directions = DIRECTIONS
 
@@ -152,14 +152,13 @@ class CycleGAN(GenerativeModel):
         return out
 
     @torch.no_grad()
-    def sample(
+    def draw(
         self,
         n: int,
         seed: int | None = None,
         images: torch.Tensor | None = None,
         direction: str = "a2b",
         batch_size: int = 16,
-        **_: object,
     ) -> torch.Tensor:
         """``images`` translated; without them, ``n`` procedural paintings drawn from ``seed``
         translated A -> B: (n, C, image_size, image_size)."""

@@ -22,13 +22,14 @@ from ..errors import ConfigError
 from ..losses.objective import GANObjective
 from ..nn.conditional import as_soft_labels
 from .base import Batch, GenerativeModel, Phase, critic_then_generator, make_generator
+from .capabilities import LatentGenerator
 from .conditioning import ClassRequest, resolve_labels
 from .truncation import truncated_normal
 
 STANDING_STATISTICS_SEED = 1_000_003
 
 
-class GAN(GenerativeModel):
+class GAN(GenerativeModel, LatentGenerator):
     def __init__(self, config) -> None:
         super().__init__(config)
         if config.objective.ada and self.output_kind != "image":
@@ -102,7 +103,7 @@ class GAN(GenerativeModel):
         self.G.train(was_training)
 
     @torch.no_grad()
-    def sample(
+    def draw(
         self,
         n: int,
         seed: int | None = None,
@@ -110,7 +111,6 @@ class GAN(GenerativeModel):
         truncation: float = 0.0,
         batch_size: int = 256,
         classes: ClassRequest = None,
-        **_: object,
     ) -> torch.Tensor:
         """``n`` samples in [-1, 1], deterministic by ``seed``; returned on the CPU.
         ``classes`` (conditional models): a class name, a blend ``"a:0.5,b:0.5"``, a list of

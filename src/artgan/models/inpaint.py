@@ -44,6 +44,7 @@ from ..losses.objective import GANObjective, ObjectiveConfig
 from ..nn.image_to_image import PatchDiscriminator
 from ..registry import MODELS
 from .base import Batch, DataSpec, GenerativeModel, Phase, critic_then_generator, make_generator
+from .capabilities import Inpainter
 from .image_inputs import art_images
 
 
@@ -195,10 +196,9 @@ class MaskedPatchDiscriminator(nn.Module):
 
 
 @MODELS.register("inpaint")
-class Inpaint(GenerativeModel):
+class Inpaint(GenerativeModel, Inpainter):
     name = "inpaint"
     config_class = InpaintConfig
-    task = "inpainting"
 
     def __init__(self, config) -> None:
         super().__init__(config)
@@ -229,13 +229,12 @@ class Inpaint(GenerativeModel):
         return completed[..., :h, :w].clamp(-1, 1).cpu()
 
     @torch.no_grad()
-    def sample(
+    def draw(
         self,
         n: int,
         seed: int | None = None,
         images: torch.Tensor | None = None,
         masks: torch.Tensor | None = None,
-        **_: object,
     ) -> torch.Tensor:
         """``images`` with their ``masks`` filled; without them, ``n`` procedural paintings
         with random holes, both drawn from ``seed``: (n, C, image_size, image_size)."""

@@ -35,6 +35,7 @@ from ..nn.image_to_image import PatchDiscriminator, UNetGenerator
 from ..nn.layers import NORMS, dcgan_init
 from ..registry import MODELS
 from .base import Batch, DataSpec, GenerativeModel, Phase, critic_then_generator
+from .capabilities import Translator
 from .cyclegan import check_translation_objective
 from .image_inputs import art_images
 
@@ -117,10 +118,9 @@ class PairDiscriminator(PatchDiscriminator):
 
 
 @MODELS.register("pix2pix")
-class Pix2Pix(GenerativeModel):
+class Pix2Pix(GenerativeModel, Translator):
     name = "pix2pix"
     config_class = Pix2PixConfig
-    task = "translation"
     directions = ("a2b",)  # one generator, A -> B
 
     def __init__(self, config: Pix2PixConfig) -> None:
@@ -153,13 +153,12 @@ class Pix2Pix(GenerativeModel):
         return out
 
     @torch.no_grad()
-    def sample(
+    def draw(
         self,
         n: int,
         seed: int | None = None,
         images: torch.Tensor | None = None,
         batch_size: int = 16,
-        **_: object,
     ) -> torch.Tensor:
         """``images`` translated; without them, ``n`` procedural paintings drawn from ``seed``
         translated: (n, C, image_size, image_size)."""

@@ -42,6 +42,7 @@ from ..losses.objective import GANObjective, ObjectiveConfig
 from ..losses.perceptual import LITE0_BLOCKS, PerceptualLoss
 from ..registry import MODELS
 from .base import Batch, DataSpec, GenerativeModel, Phase, critic_then_generator
+from .capabilities import Upscaler
 from .image_inputs import art_images
 
 SCALES = (2, 4, 8)
@@ -193,10 +194,9 @@ class SRGANDiscriminator(nn.Module):
 
 
 @MODELS.register("srresnet")
-class SRResNet(GenerativeModel):
+class SRResNet(GenerativeModel, Upscaler):
     name = "srresnet"
     config_class = SRResNetConfig
-    task = "super-resolution"
 
     def __init__(self, config) -> None:
         super().__init__(config)
@@ -220,8 +220,8 @@ class SRResNet(GenerativeModel):
         return torch.cat(out)
 
     @torch.no_grad()
-    def sample(
-        self, n: int, seed: int | None = None, inputs: torch.Tensor | None = None, **_: object
+    def draw(
+        self, n: int, seed: int | None = None, inputs: torch.Tensor | None = None
     ) -> torch.Tensor:
         """Upscaled ``inputs`` (LR images); without inputs, ``n`` procedural paintings from
         ``seed`` are downscaled and upscaled again: (n, C, image_size, image_size)."""

@@ -37,6 +37,7 @@ from ..nn.autoencoder import ConvDecoder, ConvEncoder, gaussian_kl, reparameteri
 from ..nn.layers import NORMS
 from ..registry import MODELS
 from .base import Batch, DataSpec, GenerativeModel, Phase, make_generator
+from .capabilities import DensityModel, Encoder, LatentGenerator
 from .truncation import truncated_normal
 
 SIZES = (32, 64)
@@ -108,7 +109,7 @@ def prior_latents(
     return truncated_normal(n, z_dim, make_generator(seed, generator), truncation)
 
 
-class AutoencodingModel(GenerativeModel):
+class AutoencodingModel(GenerativeModel, LatentGenerator, Encoder):
     """An encoder q(z|x) and a decoder from z to images, with a standard normal prior:
     latent sampling, generation, encoding and reconstruction. Subclasses add the objective."""
 
@@ -149,14 +150,13 @@ class AutoencodingModel(GenerativeModel):
         return mu.float(), logvar.float()
 
     @torch.no_grad()
-    def sample(
+    def draw(
         self,
         n: int,
         seed: int | None = None,
         generator: torch.Generator | None = None,
         truncation: float = 0.0,
         batch_size: int = 256,
-        **_: object,
     ) -> torch.Tensor:
         """Decoder means of ``n`` prior latents, in [-1, 1], deterministic by ``seed``; on
         the CPU."""
@@ -201,7 +201,7 @@ class PixelDecoder(nn.Module):
 
 
 @MODELS.register("vae")
-class VAE(AutoencodingModel):
+class VAE(AutoencodingModel, DensityModel):
     name = "vae"
     config_class = VAEConfig
 

@@ -36,6 +36,7 @@ from ..losses.objective import ObjectiveConfig
 from ..nn.layers import MinibatchStdDev, spectral
 from ..registry import MODELS
 from .base import DataSpec
+from .capabilities import AudioGenerator
 from .gan import GAN
 
 # Strides of the up/down-sampling layers for each clip length, from the 16-step base.
@@ -197,7 +198,7 @@ class WaveGANDiscriminator(nn.Module):
 
 
 @MODELS.register("wavegan")
-class WaveGAN(GAN):
+class WaveGAN(GAN, AudioGenerator):
     name = "wavegan"
     config_class = WaveGANConfig
     output_kind = "audio"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..models.capabilities import ImageToImage
 from ..provenance import GenerationRecord, write_image, write_text
 from ..sample import make_grid, scatter_plot
 
@@ -19,7 +20,7 @@ def write_preview(model, dataset, folder: Path, step: int, record: GenerationRec
         reference = dataset.x[:2000].float().cpu().numpy()
         return write_image(scatter_plot(points, reference), folder / f"step-{step:08d}.png", record)
     if kind == "text":
-        texts = model.sample(4, seed=PREVIEW_SEED)
+        texts = model.generate_text(4, seed=PREVIEW_SEED)
         body = "\n\n----\n\n".join(texts)
         return write_text(body + "\n", folder / f"step-{step:08d}.txt", record)
     if kind == "audio":
@@ -29,11 +30,11 @@ def write_preview(model, dataset, folder: Path, step: int, record: GenerationRec
         return write_image(
             spectrogram_sheet(waves, model.sample_rate), folder / f"step-{step:08d}.png", record
         )
-    if callable(getattr(model, "preview_grid", None)):  # image-to-image: input beside output
+    if isinstance(model, ImageToImage):  # input beside output
         images, columns = model.preview_grid(dataset)
         grid = make_grid(images, columns=columns)
         return write_image(grid, folder / f"step-{step:08d}.png", record)
-    if getattr(model, "conditional", False):  # a row of 8 per class (the first 16 classes)
+    if model.conditional:  # a row of 8 per class (the first 16 classes)
         rows = [k for k in range(min(16, model.config.num_classes)) for _ in range(8)]
         samples = model.sample(len(rows), seed=PREVIEW_SEED, classes=rows)
         grid = make_grid(samples, columns=8)

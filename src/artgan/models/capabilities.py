@@ -1,0 +1,134 @@
+"""What a family can do, declared by the types it inherits (DESIGN 11).
+
+A family class lists its capabilities beside :class:`GenerativeModel`::
+
+    class DCGAN(GAN):                                  # GAN is a LatentGenerator
+    class SRResNet(GenerativeModel, Upscaler):
+    class CharRNN(GenerativeModel, TextGenerator):
+
+and callers ask ``isinstance(model, Upscaler)``, never the family's name or an attribute. Each
+capability names the methods it promises; the defaults here raise NotImplementedError so a
+family that declares a capability and forgets a method fails loudly in the shared model tests.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from .conditioning import ClassRequest
+
+
+class LatentGenerator:
+    """Draws samples from a prior over a latent space: ``latents`` then ``generate``."""
+
+    @property
+    def z_dim(self) -> int:
+        raise NotImplementedError
+
+    def latents(
+        self,
+        n: int,
+        seed: int | None = None,
+        generator: torch.Generator | None = None,
+        truncation: float = 0.0,
+    ) -> torch.Tensor:
+        """(n, z_dim) latents drawn on the CPU, deterministic by ``seed``."""
+        raise NotImplementedError
+
+    def generate(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """Samples for the latents ``z`` (and label rows, for conditional models)."""
+        raise NotImplementedError
+
+    def labels(self, classes: ClassRequest, n: int) -> torch.Tensor | None:
+        """Label rows for a class request; None for unconditional models."""
+        return None
+
+
+class ImageToImage:
+    """Transforms an image rather than drawing one; previews show input beside output."""
+
+    def preview_grid(self, dataset, n: int = 8) -> tuple[torch.Tensor, int]:
+        """Rows of images for the first ``n`` training items, and the number of columns."""
+        raise NotImplementedError
+
+
+class Translator(ImageToImage):
+    """Translates images between domains (CycleGAN, pix2pix)."""
+
+    directions: tuple[str, ...] = ("a2b",)
+
+    @property
+    def input_multiple(self) -> int:
+        """``translate`` needs sides that are multiples of this."""
+        raise NotImplementedError
+
+    def translate(self, x: torch.Tensor, direction: str = "a2b") -> torch.Tensor:
+        raise NotImplementedError
+
+
+class Upscaler(ImageToImage):
+    """Super-resolution: (B, C, h, w) -> (B, C, h * scale, w * scale)."""
+
+    @property
+    def scale(self) -> int:
+        raise NotImplementedError
+
+    def upscale(self, lr: torch.Tensor, batch_size: int = 16) -> torch.Tensor:
+        raise NotImplementedError
+
+
+class Inpainter(ImageToImage):
+    """Fills the holes of images where a mask is 1."""
+
+    def inpaint(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+
+class Encoder:
+    """Maps images to a latent posterior and back (VAE, VAE-GAN)."""
+
+    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Images in [-1, 1] -> the posterior's mean and log-variance, each (B, z_dim)."""
+        raise NotImplementedError
+
+    def reconstruct(self, x: torch.Tensor, batch_size: int = 256) -> torch.Tensor:
+        raise NotImplementedError
+
+
+class DensityModel(Encoder):
+    """An encoder with an explicit likelihood p(x|z): its test log-likelihood can be
+    estimated (metrics/likelihood.py: ELBO and IWAE)."""
+
+    def likelihood_targets(self, x: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def log_likelihood(self, targets: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+
+class TextGenerator:
+    """Writes text. ``sample`` gives token ids (a tensor, as for every family);
+    ``generate_text`` gives the strings."""
+
+    @property
+    def vocabulary(self) -> list[str]:
+        raise NotImplementedError
+
+    def generate_text(
+        self,
+        n: int,
+        seed: int | None = None,
+        prime: str = "",
+        length: int = 200,
+        temperature: float = 1.0,
+        top_k: int = 0,
+    ) -> list[str]:
+        raise NotImplementedError
+
+
+class AudioGenerator:
+    """Makes sounds: ``sample`` gives (n, 1, T) waveforms in [-1, 1] at ``sample_rate``."""
+
+    @property
+    def sample_rate(self) -> int:
+        raise NotImplementedError

@@ -1,0 +1,126 @@
+"""What a family can do is declared by the capability types it inherits, callers ask for a
+capability (never a family name or an attribute), and a sampling option a model does not take
+is an error rather than ignored."""
+
+import re
+from pathlib import Path
+
+import pytest
+import torch
+
+import artgan
+from artgan.cli.main import main
+from artgan.config import from_dict
+from artgan.errors import ConfigError
+from artgan.models import families_with, model_class
+from artgan.models.capabilities import (
+    AudioGenerator,
+    DensityModel,
+    Encoder,
+    ImageToImage,
+    Inpainter,
+    LatentGenerator,
+    TextGenerator,
+    Translator,
+    Upscaler,
+)
+from artgan.registry import MODELS
+from artgan.training.checkpoint import model_meta, save_checkpoint
+from tests.conftest import TINY_MODELS
+
+CAPABILITIES = (
+    LatentGenerator,
+    ImageToImage,
+    Translator,
+    Upscaler,
+    Inpainter,
+    Encoder,
+    DensityModel,
+    TextGenerator,
+    AudioGenerator,
+)
+# What each family promises; a new family adds its row (the test below lists what is missing).
+DECLARED = {
+    "charrnn": {TextGenerator},
+    "cyclegan": {Translator, ImageToImage},
+    "dcgan": {LatentGenerator},
+    "fastgan": {LatentGenerator},
+    "inpaint": {Inpainter, ImageToImage},
+    "mlp": {LatentGenerator},
+    "pix2pix": {Translator, ImageToImage},
+    "resnet": {LatentGenerator},
+    "srgan": {Upscaler, ImageToImage},
+    "srresnet": {Upscaler, ImageToImage},
+    "vae": {LatentGenerator, Encoder, DensityModel},
+    "vaegan": {LatentGenerator, Encoder},
+    "wavegan": {LatentGenerator, AudioGenerator},
+}
+
+
+def make(family: str):
+    cfg = dict(TINY_MODELS[family])
+    cls = model_class(cfg.pop("name"))
+    return cls(from_dict(cls.config_class, cfg))
+
+
+@pytest.mark.parametrize("family", MODELS.names())
+def test_each_family_declares_its_capabilities(family):
+    assert family in DECLARED, f"add {family} to DECLARED"
+    cls = model_class(family)
+    assert {c for c in CAPABILITIES if issubclass(cls, c)} == DECLARED[family]
+
+
+def test_a_registry_lookup_names_the_families_with_a_capability():
+    assert families_with(Upscaler) == ["srgan", "srresnet"]
+    assert families_with(Translator) == ["cyclegan", "pix2pix"]
+
+
+def test_an_option_the_model_does_not_take_is_an_error():
+    sr = make("srresnet")
+    assert sr.sample_options() == ["inputs"]
+    with pytest.raises(ConfigError, match="srresnet does not take truncation.*options are: inputs"):
+        sr.sample(1, seed=0, truncation=0.5)
+    gan = make("dcgan")
+    assert gan.sample(2, seed=0, truncation=0.5).shape[0] == 2
+    with pytest.raises(ConfigError, match="does not take prime"):
+        gan.sample(2, seed=0, prime="The ")
+
+
+def test_text_models_sample_ids_and_generate_strings():
+    rnn = make("charrnn")
+    ids = rnn.sample(2, seed=0, prime="ab", length=5)
+    assert isinstance(ids, torch.Tensor) and ids.shape == (2, 7)
+    texts = rnn.generate_text(2, seed=0, prime="ab", length=5)
+    assert all(isinstance(t, str) and t.startswith("ab") and len(t) == 7 for t in texts)
+
+
+def test_truncation_on_a_super_resolution_run_is_one_clear_cli_error(tmp_path, capsys):
+    model = make("srresnet")
+    meta = model_meta(model, {"source": "test"}, step=1, run_id="t")
+    save_checkpoint(tmp_path, 1, model, {}, {"step": 1}, meta, keep=1)
+    args = ["sample", str(tmp_path), "--n", "1", "--out", str(tmp_path / "x.png")]
+    assert main([*args, "--truncation", "0.7"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "srresnet does not take truncation" in err and len(err.splitlines()) == 1
+    assert main(args) == 0
+
+
+SOURCE = Path(artgan.__file__).parent
+
+
+def test_no_family_names_or_attribute_probes_decide_capabilities():
+    """Callers ask ``isinstance(model, Upscaler)``; they never compare a family's name or probe
+    a model for an attribute."""
+    offenders = []
+    patterns = [
+        r"model\.name\s*(==|!=|in\b|not in\b)",
+        r"(hasattr|getattr)\(model,\s*\"(task|conditional|preview_grid|latents|z_dim|reconstruct)",
+        r"_FAMILIES\s*=|NOT_GENERATORS",
+    ]
+    for path in SOURCE.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        for pattern in patterns:
+            offenders += [
+                f"{path.relative_to(SOURCE)}: {m.group(0)}" for m in re.finditer(pattern, text)
+            ]
+    assert not offenders, offenders
