@@ -29,19 +29,19 @@ def build_model(config) -> GenerativeModel:
     return model_class(config.name)(config)
 
 
-__all__ = [
 def families_with(capability: type) -> list[str]:
     """The registered families that declare ``capability`` (e.g. ``Upscaler``), for messages
     that tell a user which runs can do a task."""
     return [name for name in MODELS.names() if issubclass(MODELS.get(name), capability)]
 
 
+__all__ = [
     "Batch",
     "DataSpec",
     "GenerativeModel",
     "Phase",
     "build_model",
-    "model_class",
     "families_with",
+    "model_class",
     "model_config_class",
 ]
