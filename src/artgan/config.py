@@ -189,6 +189,18 @@ class ModelConfig:
 # ----------------------------------------------------------------------------- run sections
 
 
+def background_rgb(text: str) -> tuple[int, int, int]:
+    """``white``, ``black`` or ``#rrggbb`` -> an (r, g, b) triple of 0-255 values."""
+    named = {"white": (255, 255, 255), "black": (0, 0, 0)}
+    value = str(text).strip().lower()
+    if value in named:
+        return named[value]
+    digits = value[1:]
+    if value.startswith("#") and len(digits) == 6 and all(c in "0123456789abcdef" for c in digits):
+        return (int(digits[0:2], 16), int(digits[2:4], 16), int(digits[4:6], 16))
+    raise ConfigError(f"data.background must be white, black or a #rrggbb colour, got {text!r}")
+
+
 @dataclass
 class DataConfig:
     """Where the training data comes from and how it is prepared."""
@@ -202,12 +214,14 @@ class DataConfig:
     limit: int = 0  # use at most this many items (0 = all)
     seed: int = 0  # seed for procedurally generated data sets
     size: int = 0  # procedural datasets: how many items (0 = the dataset's default)
-    in_memory_limit_mb: int = 2048  # larger decoded datasets stream through a DataLoader
+    in_memory_limit_mb: int = 2048  # larger image folders: a uint8 memory map in the cache
     num_workers: int = 0  # DataLoader workers when streaming
     source_b: str = ""  # two-domain models: the domain-B folder (``source`` is domain A)
     pairing: str = "none"  # none | unpaired (cyclegan) | paired (pix2pix): see data/two_domain.py
+    background: str = "white"  # transparent images are composited on it: white | black | #rrggbb
 
     def __post_init__(self) -> None:
+        background_rgb(self.background)  # a bad colour is a ConfigError now, not at decode time
         if self.color not in ("auto", "rgb", "grey"):
             raise ConfigError(f"data.color must be auto, rgb or grey, got {self.color!r}")
         if self.crop not in ("center", "random"):

@@ -1,4 +1,5 @@
-"""Image folders: formats, colour modes, bad files, labels, crops, splits and streaming."""
+"""Image folders: formats, colour modes, bad files, labels, crops, splits and streaming (when
+the memory-map cache has no room; the memory map itself: test_uint8_store.py)."""
 
 import warnings
 from pathlib import Path
@@ -9,7 +10,7 @@ import torch
 from PIL import Image
 
 from artgan.config import DataConfig
-from artgan.data import load_dataset
+from artgan.data import load_dataset, uint8_store
 from artgan.data.dataset import BatchStream
 from artgan.data.folder import find_images, load_image_folder
 from artgan.data.streaming import StreamingImageFolder
@@ -202,13 +203,20 @@ def test_limit_keeps_a_nested_mixed_subset(tmp_path):
     assert set(small.y.tolist()) == {0, 1}  # not just the first class folder
 
 
-def test_streaming_gives_the_same_batches_as_in_memory(tmp_path):
+@pytest.fixture
+def no_room_for_a_store(monkeypatch):
+    """The memory-map cache has no room: folders over the memory limit stream instead."""
+    monkeypatch.setattr(uint8_store, "FREE_SPACE_MARGIN", 2**62)
+
+
+def test_streaming_gives_the_same_batches_as_in_memory(tmp_path, no_room_for_a_store):
     for i in range(10):
         save(tmp_path / ("x" if i < 5 else "y") / f"{i}.png", noise(i, 30))
     options = dict(image_size=16, crop="random", flip=True)
     memory = load(tmp_path, **options)
     stream = load(tmp_path, in_memory_limit_mb=0, **options)
     assert isinstance(stream, StreamingImageFolder)
+    assert any("not cached as a memory map" in note for note in stream.report.notes)
     assert len(stream) == len(memory) and stream.spec == memory.spec and stream.kind == "image"
     assert stream.class_names == memory.class_names
     indices = torch.tensor([3, 0, 9, 9, 5])
@@ -220,7 +228,7 @@ def test_streaming_gives_the_same_batches_as_in_memory(tmp_path):
     assert stream.to("cpu") is stream
 
 
-def test_batch_stream_decodes_ahead_and_matches_in_memory(tmp_path):
+def test_batch_stream_decodes_ahead_and_matches_in_memory(tmp_path, no_room_for_a_store):
     for i in range(10):
         save(tmp_path / f"{i}.png", noise(i, 30))
     options = dict(image_size=16, crop="random", flip=True)
@@ -233,7 +241,7 @@ def test_batch_stream_decodes_ahead_and_matches_in_memory(tmp_path):
         assert ahead <= set(stream._pending)  # the next two batches are already decoding
 
 
-def test_streaming_counts_bad_files_and_keeps_the_batch_size(tmp_path):
+def test_streaming_counts_bad_files_and_keeps_the_batch_size(tmp_path, no_room_for_a_store):
     for i in range(3):
         save(tmp_path / f"{i}.png", noise(i))
     data = save(tmp_path / "z.png", noise(9, 64)).read_bytes()

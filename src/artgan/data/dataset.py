@@ -1,8 +1,10 @@
 """Datasets as the trainer sees them, and the resumable batch stream.
 
 A dataset that fits in memory is decoded once into one tensor (uint8 images (N, C, H, W), or
-float32 points (N, D)); batches are index lookups, with crop/flip done on the batch. Larger
-image folders stream through a DataLoader (data/folder.py) with the same batch order.
+float32 points (N, D)); batches are index lookups. Images stay uint8 until the batch is on the
+training device: crop and flip act there on the uint8 batch (``image_batch``), and the float
+[-1, 1] conversion comes last. Larger image folders are read from a uint8 memory map
+(data/uint8_store.py) or decoded batch by batch (data/streaming.py), with the same batch order.
 
 Batch order is a pure function of (seed, batch counter): epoch ``e`` is a permutation drawn from
 a generator seeded by (seed, e); batch ``k`` takes the next ``batch_size`` positions of that
@@ -92,30 +94,62 @@ class InMemoryDataset:
         return self
 
     def images_as_float(self, x: torch.Tensor) -> torch.Tensor:
-        return x.float().div_(127.5).sub_(1.0)  # uint8 [0, 255] -> [-1, 1]
+        return images_as_float(x)
 
     def get(self, indices: torch.Tensor, generator: torch.Generator | None = None) -> Batch:
-        indices = indices.to(self.x.device)
-        x = self.x[indices]
-        y = self.y[indices] if self.y is not None else None
         if self.kind == "points":
-            return Batch(x.float(), y)
-        x = self.images_as_float(x)
-        if self.crop_size and self.crop_size < x.shape[-1]:
-            x = random_crop(x, self.crop_size, generator)
-        if self.flip:
-            x = random_flip(x, generator)
-        return Batch(x, y)
+            indices = indices.to(self.x.device)
+            return Batch(self.x[indices].float(), self.y[indices] if self.y is not None else None)
+        y = self.y[indices.to(self.y.device)] if self.y is not None else None
+        return Batch(image_batch(self.x, self.crop_size, self.flip, generator, rows=indices), y)
+
+
+def images_as_float(x: torch.Tensor) -> torch.Tensor:
+    return x.float().div_(127.5).sub_(1.0)  # uint8 [0, 255] -> [-1, 1]
+
+
+def image_batch(
+    images: torch.Tensor,
+    crop_size: int,
+    flip: bool,
+    generator: torch.Generator | None,
+    device: torch.device | None = None,
+    rows: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """Items ``rows`` (default: all) of uint8 ``images`` (N, C, S, S) -> a float batch
+    (B, C, crop, crop) in [-1, 1] on ``device`` (default: where ``images`` are).
+
+    Moved while uint8 (a quarter of float's bytes); each item's crop window and flip are views,
+    so the batch is copied once (one stack) and converted to float last. The draws come from
+    ``generator`` (on the CPU) in the same order as ever (crop rows, crop columns, flips), so a
+    batch is the same on every device and after a resume."""
+    if device is not None and images.device != device:
+        if device.type == "cuda":
+            images = images.pin_memory()
+        images = images.to(device, non_blocking=True)
+    rows = list(range(len(images))) if rows is None else rows.tolist()
+    b, (h, w) = len(rows), images.shape[-2:]
+    crop = crop_size if crop_size and crop_size < w else 0
+    if crop:
+        top = torch.randint(0, h - crop + 1, (b,), generator=generator).tolist()
+        left = torch.randint(0, w - crop + 1, (b,), generator=generator).tolist()
+    flips = (torch.rand(b, generator=generator) < 0.5).tolist() if flip else [False] * b
+    items = []
+    for k, row in enumerate(rows):
+        item = images[row]  # (C, S, S), a view
+        if crop:
+            item = item[:, top[k] : top[k] + crop, left[k] : left[k] + crop]
+        items.append(item.flip(-1) if flips[k] else item)
+    return images_as_float(torch.stack(items))  # (B, C, crop, crop)
 
 
 def random_crop(x: torch.Tensor, size: int, generator: torch.Generator | None) -> torch.Tensor:
+    """A ``size`` x ``size`` window of each item at a random place (any dtype, any device)."""
     b, _, h, w = x.shape  # (B, C, H, W)
-    top = torch.randint(0, h - size + 1, (b,), generator=generator)
-    left = torch.randint(0, w - size + 1, (b,), generator=generator)
-    rows = (top[:, None] + torch.arange(size)).to(x.device)  # (B, size)
-    cols = (left[:, None] + torch.arange(size)).to(x.device)
-    batch = torch.arange(b, device=x.device)[:, None, None]
-    return x.permute(0, 2, 3, 1)[batch, rows[:, :, None], cols[:, None, :]].permute(0, 3, 1, 2)
+    top = torch.randint(0, h - size + 1, (b,), generator=generator).tolist()
+    left = torch.randint(0, w - size + 1, (b,), generator=generator).tolist()
+    windows = [x[i, :, t : t + size, l : l + size] for i, (t, l) in enumerate(zip(top, left))]
+    return torch.stack(windows)  # (B, C, size, size): one copy, no index tensors
 
 
 def random_flip(x: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:

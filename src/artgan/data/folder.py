@@ -4,7 +4,9 @@ Each image is converted to RGB (or grey), its shorter side resized and the centr
 (Pillow, Lanczos). First-level subfolders become class labels (sorted names) when every image
 sits in one of at least two such subfolders. A file that fails to decode is skipped, counted and
 named (the first few) in the data report and one warning; the rest trains. A folder whose decoded
-tensor would pass ``data.in_memory_limit_mb`` is decoded batch by batch instead (streaming.py).
+tensor would pass ``data.in_memory_limit_mb`` is decoded once into a uint8 memory map in the artgan
+cache (uint8_store.py), or batch by batch when the cache cannot hold it (streaming.py).
+Transparent images are composited on ``data.background`` (white by default).
 Files marked do-not-train (a sidecar, or a C2PA training-mining assertion; see consent.py) are
 left out, counted and named in the data report and one warning; the report carries the dataset
 manifest's hash.
@@ -23,7 +25,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps
 
-from ..config import DataConfig
+from ..config import DataConfig, background_rgb
 from ..errors import DataError
 from .consent import scan_files, with_consent
 from .dataset import DataReport, InMemoryDataset
@@ -34,6 +36,8 @@ DEFAULT_IMAGE_SIZE = 64
 RANDOM_CROP_MARGIN = 1.125  # stored this much larger than the crop when cropping at random
 SHOWN_SKIPPED = 5
 DECODE_THREADS = min(4, os.cpu_count() or 1)  # Pillow decodes and resizes without the GIL
+Colour = tuple[int, int, int]
+WHITE: Colour = (255, 255, 255)
 
 
 def find_images(root: Path) -> list[Path]:
@@ -98,24 +102,26 @@ def _to_8bit_grey(image: Image.Image) -> Image.Image:
     return Image.fromarray(np.clip(np.round(array * (255.0 / top)), 0, 255).astype(np.uint8))
 
 
-def to_mode(image: Image.Image, color: str) -> Image.Image:
-    """Any Pillow mode -> RGB or L. Transparency is composited on white."""
+def to_mode(image: Image.Image, color: str, background: Colour = WHITE) -> Image.Image:
+    """Any Pillow mode -> RGB or L. Transparency (RGBA, LA, PA, a palette or colour key with
+    transparency) is composited on ``background`` (white unless ``data.background`` says)."""
     if image.mode in ("I", "F") or image.mode.startswith("I;16"):
         image = _to_8bit_grey(image)
-    if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info:
         rgba = image.convert("RGBA")
-        image = Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba)
+        image = Image.alpha_composite(Image.new("RGBA", rgba.size, (*background, 255)), rgba)
     return image.convert("L" if color == "grey" else "RGB")
 
 
-def decode(path: Path, size: int, color: str) -> np.ndarray:
-    """The first frame of ``path``, upright (EXIF), converted, its shorter side resized to
-    ``size`` and centre-cropped: (size, size, C) uint8."""
+def decode(path: Path, size: int, color: str, background: Colour = WHITE) -> np.ndarray:
+    """The first frame of ``path``, upright (EXIF), converted (transparency composited on
+    ``background``), its shorter side resized to ``size`` and centre-cropped: (size, size, C)
+    uint8."""
     with Image.open(path) as image:
         image.draft(None, (2 * size, 2 * size))  # JPEG: decode at a reduced scale, >= 2x size
         check_image_size(image, path)  # from the header, before any pixel is decoded
         image.seek(0)
-        image = to_mode(ImageOps.exif_transpose(image), color)
+        image = to_mode(ImageOps.exif_transpose(image), color, background)
         width, height = image.size
         side = min(width, height)
         box = ((width - side) / 2, (height - side) / 2, (width + side) / 2, (height + side) / 2)
@@ -124,10 +130,12 @@ def decode(path: Path, size: int, color: str) -> np.ndarray:
     return array[:, :, None] if array.ndim == 2 else array  # (H, W, C)
 
 
-def try_decode(path: Path, size: int, color: str) -> tuple[np.ndarray | None, str]:
+def try_decode(
+    path: Path, size: int, color: str, background: Colour = WHITE
+) -> tuple[np.ndarray | None, str]:
     """``decode``, or (None, reason) for a file that is not a readable image."""
     try:
-        return decode(path, size, color), ""
+        return decode(path, size, color, background), ""
     except Exception as error:  # noqa: BLE001  Pillow's plugins raise many types on bad files
         return None, str(error).split("\n")[0] or type(error).__name__
 
@@ -166,16 +174,25 @@ def load_image_folder(root: Path, config: DataConfig, image_size: int | None):
     crop_size = size if config.crop == "random" else 0
     color = "grey" if config.color == "grey" else "rgb"
     channels = 1 if color == "grey" else 3
-    read = partial(try_decode, size=stored, color=color)
+    background = background_rgb(config.background)
+    read = partial(try_decode, size=stored, color=color, background=background)
     if len(files) * channels * stored * stored > config.in_memory_limit_mb * 2**20:
+        # Too large for memory: decoded once into a uint8 memory map in the artgan cache (reused
+        # by later runs); streamed batch by batch when the cache cannot hold it.
         from .streaming import StreamingImageFolder
+        from .uint8_store import MappedImageFolder, StoreUnavailable
 
-        return with_consent(
-            StreamingImageFolder(
+        settings = {"side": stored, "color": color, "crop": config.crop, "background": background}
+        try:
+            dataset = MappedImageFolder(
+                root, files, labels, classes, read, (channels, stored), crop_size, config, settings
+            )
+        except StoreUnavailable as why:
+            dataset = StreamingImageFolder(
                 root, files, labels, classes, read, (channels, stored), crop_size or stored, config
-            ),
-            consent,
-        )
+            )
+            dataset.report.notes.append(f"not cached as a memory map: {why}")
+        return with_consent(dataset, consent)
 
     x = torch.empty((len(files), channels, stored, stored), dtype=torch.uint8)  # (N, C, H, W)
     failures: dict[int, str] = {}

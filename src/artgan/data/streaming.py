@@ -24,7 +24,7 @@ from PIL import Image
 from ..config import DataConfig
 from ..errors import DataError
 from ..models.base import Batch, DataSpec
-from .dataset import DataReport, random_crop, random_flip
+from .dataset import DataReport, image_batch
 from .image_limits import too_large
 
 Reader = Callable[[Path], tuple[np.ndarray | None, str]]  # path -> ((H, W, C) uint8, reason)
@@ -112,7 +112,8 @@ class StreamingImageFolder:
         )
 
     def to(self, device: torch.device | str) -> StreamingImageFolder:
-        """Remember the device: batches are then pinned so the copy to it can overlap."""
+        """Remember the device: batches go there as uint8 (pinned, so the copy can overlap)
+        and are cropped, flipped and converted to float there."""
         self.device = torch.device(device)
         return self
 
@@ -142,17 +143,12 @@ class StreamingImageFolder:
             if array is None:
                 self._note_failure(key[k], reason)
             source.append(k if array is not None else readable[k % len(readable)])
-        x = torch.from_numpy(np.stack([results[k][0] for k in source]))  # (B, H, W, C)
-        x = x.permute(0, 3, 1, 2).contiguous().float().div_(127.5).sub_(1.0)  # (B, C, H, W)
-        if self.crop_size < self.stored:
-            x = random_crop(x, self.crop_size, generator)
-        if self.flip:
-            x = random_flip(x, generator)
+        x = torch.from_numpy(np.stack([results[k][0] for k in source]))  # (B, H, W, C) uint8
+        x = x.permute(0, 3, 1, 2)  # (B, C, H, W): moved, cropped and flipped as uint8
+        x = image_batch(x.contiguous(), self.crop_size, self.flip, generator, self.device)
         y = None
         if self.labels is not None:
             y = self.labels[torch.tensor([key[k] for k in source])]
-        if self.device.type == "cuda":
-            x = x.pin_memory()
         return Batch(x, y)
 
     def _note_failure(self, index: int, reason: str) -> None:

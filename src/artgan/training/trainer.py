@@ -60,6 +60,16 @@ def lr_factor(step: int, total: int, kind: str, start_fraction: float) -> float:
     return 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
 
 
+def data_time_line(data_seconds: float, loop_seconds: float, steps: int) -> str:
+    """The end-of-training line: how much of the step time went to waiting for batches."""
+    share = 100.0 * data_seconds / max(1e-9, loop_seconds)
+    per_step = 1000.0 / max(1, steps)
+    return (
+        f"data loading: {share:.1f} % of step time "
+        f"({data_seconds * per_step:.1f} ms of {loop_seconds * per_step:.1f} ms a step)"
+    )
+
+
 class Trainer:
     def __init__(self, config: RunConfig, resume_from: Path | None = None):
         self.config = config
@@ -92,8 +102,8 @@ class Trainer:
         item_size = getattr(c.model, "image_size", None) or getattr(c.model, "item_length", None)
         self.dataset = load_dataset(c.data, item_size)
         c.model.with_data(self.dataset.spec)
-        if self.device.type != "cpu" and hasattr(self.dataset, "x"):
-            self.dataset.to(self.device)
+        if self.device.type != "cpu" and hasattr(self.dataset, "to"):
+            self.dataset.to(self.device)  # uint8 batches become float there (data/dataset.py)
 
         torch.manual_seed(c.train.seed)  # same initial weights on every rank and every run
         self.model = build_model(c.model).to(self.device)
@@ -185,7 +195,9 @@ class Trainer:
     def _run_phase(self, phase, step: int, sums: dict) -> None:
         optimizer = self.optimizers[phase.name]
         for _ in range(phase.repeat):
+            waited = time.perf_counter()
             batch = self.stream.next()
+            self.data_seconds += time.perf_counter() - waited  # time spent waiting for data
             optimizer.zero_grad(set_to_none=True)
             with self._autocast():
                 losses = self.model.train_step(phase.name, batch, step)
@@ -251,6 +263,7 @@ class Trainer:
             )
         sums: dict = {}
         images_since, time_since = 0, time.perf_counter()
+        self.data_seconds, data_since, loop_start, first_step = 0.0, 0.0, time_since, self.step
         self.model.train()
         while self.step < c.steps:
             step = self.step
@@ -269,6 +282,10 @@ class Trainer:
                 values = self._averages(sums)
                 values["img_per_s"] = rate
                 values["lr_g_factor"] = lr_factor(step, c.steps, c.lr_decay, c.lr_decay_start)
+                steps_since = max(1, images_since // c.batch_size)
+                values["data_s"] = (self.data_seconds - data_since) / steps_since  # a step
+                values["step_s"] = (time.perf_counter() - time_since) / steps_since
+                data_since = self.data_seconds
                 self.log.write(self.step, values)
                 if bar is not None:
                     shown = {k: f"{v:.3g}" for k, v in values.items() if k.endswith("_loss")} | {
@@ -282,6 +299,9 @@ class Trainer:
                 self.save()
         if bar is not None:
             bar.close()
+        if self.dist.is_main:
+            loop_seconds = time.perf_counter() - loop_start
+            print(data_time_line(self.data_seconds, loop_seconds, self.step - first_step))
         self.save()
         self.write_preview()
         if self.dist.is_main and self.run_dir is not None:
