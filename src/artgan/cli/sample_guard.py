@@ -14,7 +14,7 @@ from ..provenance.record import record_for_model
 from ..sample import make_grid
 
 
-def write_guarded(model, args, options: dict) -> int:
+def write_guarded(model, args, options: dict, record_params: dict) -> int:
     out = Path(args.out)
     suffix = out.suffix.lower()
     if suffix and suffix not in IMAGE_FORMATS:
@@ -24,14 +24,7 @@ def write_guarded(model, args, options: dict) -> int:
         )
     guard = guard_for_model(model)
     images, params, rejected = sample_originals(model, args.n, args.seed, guard, **options)
-    record = record_for_model(
-        model,
-        seed=args.seed,
-        command="sample",
-        n=args.n,
-        truncation=args.truncation,
-        **({"class": args.class_} if args.class_ else {}),
-    )
+    record = record_for_model(model, seed=args.seed, command="sample", n=args.n, **record_params)
     drawn = args.n + rejected
     print(
         f"originality guard: rejected {rejected} of {drawn} draws as near-copies of training "

@@ -98,19 +98,12 @@ def run(args) -> int:
     return 0
 
 
-# What to try after training, by what the model generates.
-SAMPLE_OPTIONS = {
-    "image": "--n 64 --out grid.png",
-    "points": "--n 2500 --out points.npy",
-    "audio": "--n 8 --out sounds/",
-    "text": '--prime "The " --length 400 --out sample.txt',
-}
-
-
 def next_sample_options(run_dir) -> str:
-    from ..models import build_model  # noqa: F401  (registers the families)
-    from ..registry import MODELS
+    """What to try after training: the ``artgan sample`` options for what the model makes."""
+    from ..models import model_class
+    from ..output_kinds import OUTPUT_KINDS
     from ..training.run import read_run_config
 
     model = read_run_config(run_dir)["model"]
-    return SAMPLE_OPTIONS[MODELS.get(model["name"]).kind_from_config(model)]
+    kind = model_class(model["name"]).kind_from_config(model)
+    return OUTPUT_KINDS.get(kind).sample_example

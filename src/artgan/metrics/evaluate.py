@@ -29,14 +29,12 @@ import torch
 from ..config import DataConfig, from_dict
 from ..errors import ConfigError, DataError
 from ..models.capabilities import DensityModel, Encoder
+from ..output_kinds import OUTPUT_KINDS
 from . import functional as fn
 from . import memorization as mem
 from .feature_cache import cached_features
 from .report import append_metrics
 
-IMAGE_METRICS = ("fid", "kid", "pr", "dc", "is", "memorization", "nll")
-DEFAULT_METRICS = {"image": ("fid", "kid", "pr", "dc"), "text": ("bpc",), "audio": ("fd",)}
-KIND_METRICS = {"image": IMAGE_METRICS, "text": ("bpc",), "audio": ("fd",)}
 DEFAULT_N = 10000
 DEFAULT_NLL_IMAGES = 100  # IWAE costs images x k decoder passes
 SHEET_PAIRS = 16
@@ -46,18 +44,20 @@ KID_SUBSET = 1000
 def parse_metrics(metrics, kind: str, model_name: str, likelihood: bool = False) -> list[str]:
     """The metric names asked for (a comma string or a list), checked against the model. The
     default adds ``nll`` for models with a likelihood (vae)."""
-    if kind not in KIND_METRICS:
+    output = OUTPUT_KINDS.get(kind)
+    if not output.metrics:
         raise ConfigError(
             f"artgan eval scores image, text and audio models; {model_name} generates {kind} "
             "(2-D point models are scored by mode coverage: python bench/mode_coverage.py)"
         )
     if metrics is None or metrics == "" or metrics == []:
-        return list(DEFAULT_METRICS[kind]) + (["nll"] if likelihood and kind == "image" else [])
+        nll = ["nll"] if likelihood and "nll" in output.metrics else []
+        return list(output.default_metrics) + nll
     names = [
         m.strip().lower() for m in (metrics.split(",") if isinstance(metrics, str) else metrics)
     ]
     names = [m for m in names if m]
-    valid = KIND_METRICS[kind]
+    valid = output.metrics
     unknown = [m for m in names if m not in valid]
     if unknown:
         raise ConfigError(

@@ -33,7 +33,6 @@ BUILTIN_DATA = {
     "ring8": ("a synthetic mixture of 8 Gaussians on a ring", "n/a"),
     "grid25": ("a synthetic 5x5 grid of Gaussians", "n/a"),
 }
-OUTPUT_WORDS = {"image": "images", "points": "2-D points", "text": "text", "audio": "sounds"}
 
 
 def _code(language: str, text: str) -> str:
@@ -159,10 +158,10 @@ def render_model_card(run_dir: str | Path) -> str:
         licences = [BUILTIN_DATA[source][1]]
     kind = "images"
     try:
-        from ..models import build_model  # noqa: F401  (registers the families)
-        from ..registry import MODELS
+        from ..models import model_class
+        from ..output_kinds import OUTPUT_KINDS
 
-        kind = OUTPUT_WORDS.get(MODELS.get(family).kind_from_config(model), kind)
+        kind = OUTPUT_KINDS.get(model_class(family).kind_from_config(model)).words
     except Exception:  # noqa: BLE001
         pass
     paper = _paper(family)

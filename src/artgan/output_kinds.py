@@ -1,0 +1,218 @@
+"""What a model makes (DESIGN 12): images, 2-D points, text or sounds.
+
+Each kind owns everything that depends on it: the preview the trainer writes, how ``artgan
+sample`` draws and writes files, its default count, the metrics ``artgan eval`` offers and the
+model card's words. A model names its kind (``model.output_kind``); a new kind (3-D meshes) is
+one more entry here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .audio import spectrogram_sheet
+from .data.points import POINT_SUFFIXES
+from .errors import ArtganError
+from .models.capabilities import ImageToImage
+from .provenance import GenerationRecord, write_audio, write_image, write_points, write_text
+from .provenance.output import IMAGE_FORMATS
+from .registry import Registry
+from .sample import make_grid, scatter_plot, to_uint8
+
+PREVIEW_SEED = 1234
+
+TEXT_SEPARATOR = "\n\n----\n\n"
+
+
+def draw_samples(model, n: int, seed: int | None, options: dict):
+    return model.sample(n, seed=seed, **options)
+
+
+@dataclass(frozen=True)
+class OutputKind:
+    name: str
+    words: str  # what the model card says the model makes: "images", "2-D points"
+    default_count: int  # how many samples `artgan sample` draws without --n
+    sample_example: str  # the `artgan sample` options `artgan train` suggests next
+    preview: Callable[[Any, Any, Path, GenerationRecord], Path]  # (model, data, stem, record)
+    write: Callable[..., str]  # (model, samples, out, record, columns) -> what it wrote
+    draw: Callable[..., Any] = draw_samples  # (model, n, seed, options) -> samples
+    sample_defaults: dict[str, Any] = field(default_factory=dict)  # `artgan sample` options
+    metrics: tuple[str, ...] = ()  # what `artgan eval` can score
+    default_metrics: tuple[str, ...] = ()  # what it scores when not told
+
+
+OUTPUT_KINDS: Registry[OutputKind] = Registry("output kind")
+
+
+def kind_of(model) -> OutputKind:
+    return OUTPUT_KINDS.get(model.output_kind)
+
+
+def _register(kind: OutputKind) -> OutputKind:
+    return OUTPUT_KINDS.register(kind.name)(kind)
+
+
+# ----------------------------------------------------------------------------- images
+
+
+def preview_images(model, dataset, stem: Path, record: GenerationRecord) -> Path:
+    if isinstance(model, ImageToImage):  # input beside output
+        images, columns = model.preview_grid(dataset)
+        return write_image(make_grid(images, columns=columns), stem.with_suffix(".png"), record)
+    if model.conditional:  # a row of 8 per class (the first 16 classes)
+        rows = [k for k in range(min(16, model.config.num_classes)) for _ in range(8)]
+        samples = model.sample(len(rows), seed=PREVIEW_SEED, classes=rows)
+    else:
+        samples = model.sample(64, seed=PREVIEW_SEED)
+    return write_image(make_grid(samples, columns=8), stem.with_suffix(".png"), record)
+
+
+def write_images(model, samples, out: Path, record: GenerationRecord, columns: int = 0) -> str:
+    """One grid for an image extension, else a folder with one PNG per sample."""
+    if out.suffix.lower() in IMAGE_FORMATS:
+        write_image(make_grid(samples, columns=columns or None), out, record)
+        return f"wrote a grid of {len(samples)} samples to {out}"
+    if out.suffix:
+        raise ArtganError(
+            f"--out {out}: use an image extension ({', '.join(IMAGE_FORMATS)}) for a grid, or a "
+            "folder name without extension"
+        )
+    out.mkdir(parents=True, exist_ok=True)
+    width = max(4, len(str(len(samples) - 1)))
+    for i, image in enumerate(to_uint8(samples)):
+        write_image(image, out / f"{i:0{width}d}.png", record.with_params(index=i))
+    return f"wrote {len(samples)} images to {out}/"
+
+
+# ----------------------------------------------------------------------------- 2-D points
+
+
+def preview_points(model, dataset, stem: Path, record: GenerationRecord) -> Path:
+    points = model.sample(2000, seed=PREVIEW_SEED).numpy()
+    reference = dataset.x[:2000].float().cpu().numpy()
+    return write_image(scatter_plot(points, reference), stem.with_suffix(".png"), record)
+
+
+def write_point_file(model, samples, out: Path, record: GenerationRecord, columns: int = 0) -> str:
+    """The points (.npy or .csv) and a scatter plot beside them."""
+    if out.suffix.lower() not in POINT_SUFFIXES:
+        raise ArtganError(f"{model.name} generates points: --out must end in .npy or .csv")
+    write_points(samples.numpy(), out, record)
+    plot = out.with_suffix(".png")
+    write_image(scatter_plot(samples.numpy()), plot, record.with_params(kind="scatter"))
+    return f"wrote {len(samples)} points to {out} and a scatter plot to {plot}"
+
+
+# ----------------------------------------------------------------------------- text
+
+
+def draw_texts(model, n: int, seed: int | None, options: dict) -> list[str]:
+    return model.generate_text(n, seed=seed, **options)
+
+
+def preview_text(model, dataset, stem: Path, record: GenerationRecord) -> Path:
+    texts = model.generate_text(4, seed=PREVIEW_SEED)
+    return write_text(TEXT_SEPARATOR.join(texts) + "\n", stem.with_suffix(".txt"), record)
+
+
+def write_texts(model, texts, out: Path, record: GenerationRecord, columns: int = 0) -> str:
+    """One text file (samples separated by a line of dashes) or a folder of .txt files."""
+    if out.suffix:
+        write_text(TEXT_SEPARATOR.join(texts) + "\n", out, record)
+        return f"wrote {len(texts)} text sample(s) to {out}"
+    out.mkdir(parents=True, exist_ok=True)
+    width = max(4, len(str(len(texts) - 1)))
+    for i, text in enumerate(texts):
+        write_text(text + "\n", out / f"{i:0{width}d}.txt", record.with_params(index=i))
+    return f"wrote {len(texts)} texts to {out}/"
+
+
+# ----------------------------------------------------------------------------- sounds
+
+
+def preview_sounds(model, dataset, stem: Path, record: GenerationRecord) -> Path:
+    waves = model.sample(8, seed=PREVIEW_SEED)
+    sheet = spectrogram_sheet(waves, model.sample_rate)
+    return write_image(sheet, stem.with_suffix(".png"), record)
+
+
+def write_sounds(model, samples, out: Path, record: GenerationRecord, columns: int = 0) -> str:
+    """WAV files plus a spectrogram sheet of them all (or one .wav and its spectrogram)."""
+    rate = model.sample_rate
+    record = record.with_params(sample_rate=rate)
+    if out.suffix.lower() == ".wav":
+        if len(samples) != 1:
+            raise ArtganError(
+                f"--out {out.name} names one file; use --n 1, or a folder name for several sounds"
+            )
+        write_audio(samples[0], rate, out, record)
+        sheet = out.with_suffix(".png")
+        write_image(spectrogram_sheet(samples, rate), sheet, record.with_params(kind="sheet"))
+        return f"wrote {out} and its spectrogram {sheet}"
+    if out.suffix:
+        raise ArtganError(
+            f"--out {out}: audio models write a folder (a name without extension) or one .wav file"
+        )
+    out.mkdir(parents=True, exist_ok=True)
+    width = max(4, len(str(len(samples) - 1)))
+    for i, wave in enumerate(samples):
+        write_audio(wave, rate, out / f"{i:0{width}d}.wav", record.with_params(index=i))
+    sheet = spectrogram_sheet(samples, rate)
+    write_image(sheet, out / "spectrograms.png", record.with_params(kind="sheet"))
+    return f"wrote {len(samples)} WAV files and spectrograms.png to {out}/"
+
+
+# ----------------------------------------------------------------------------- the registry
+
+IMAGE = _register(
+    OutputKind(
+        "image",
+        words="images",
+        default_count=64,
+        sample_example="--n 64 --out grid.png",
+        preview=preview_images,
+        write=write_images,
+        metrics=("fid", "kid", "pr", "dc", "is", "memorization", "nll"),
+        default_metrics=("fid", "kid", "pr", "dc"),
+    )
+)
+POINTS = _register(
+    OutputKind(
+        "points",
+        words="2-D points",
+        default_count=64,
+        sample_example="--n 2500 --out points.npy",
+        preview=preview_points,
+        write=write_point_file,
+    )
+)
+TEXT = _register(
+    OutputKind(
+        "text",
+        words="text",
+        default_count=1,
+        sample_example='--prime "The " --length 400 --out sample.txt',
+        preview=preview_text,
+        write=write_texts,
+        draw=draw_texts,
+        sample_defaults={"prime": "", "length": 400, "temperature": 1.0, "top_k": 0},
+        metrics=("bpc",),
+        default_metrics=("bpc",),
+    )
+)
+AUDIO = _register(
+    OutputKind(
+        "audio",
+        words="sounds",
+        default_count=8,
+        sample_example="--n 8 --out sounds/",
+        preview=preview_sounds,
+        write=write_sounds,
+        metrics=("fd",),
+        default_metrics=("fd",),
+    )
+)
