@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from ..errors import CheckpointError
+from ..run_folder import Run
 from ..training.checkpoint import read_meta, resolve_checkpoint
 from ..training.logs import TrainingLog
 
@@ -20,9 +21,8 @@ def add_parser(subparsers) -> None:
 def describe(run_dir: Path) -> dict:
     checkpoint = resolve_checkpoint(run_dir)
     meta = read_meta(checkpoint)
-    root = run_dir if (run_dir / "checkpoints").is_dir() else checkpoint.parent.parent
-    config_path = root / "config.json"
-    config = json.loads(config_path.read_text(encoding="utf-8")) if config_path.is_file() else {}
+    run = Run.of(checkpoint)
+    root, config = run.root, run.saved_config()
     log = TrainingLog(root, enabled=False, tensorboard=False).read()
     files = sorted(
         str(p.relative_to(root))

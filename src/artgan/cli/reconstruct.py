@@ -8,17 +8,17 @@ source; by default from the test split where the data has one.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import torch
 
-from ..config import DataConfig, from_dict
+from ..config import DataConfig
 from ..errors import ArtganError
 from ..models import families_with
 from ..models.capabilities import Encoder
 from ..provenance import write_image
 from ..provenance.record import record_for_model
+from ..run_folder import Run
 from ..sample import make_grid
 from .options import add_device
 
@@ -49,25 +49,6 @@ def add_parser(subparsers) -> None:
     p.add_argument("--out", required=True, help="output image (.png, .jpg, .webp)")
     add_device(p)
     p.set_defaults(func=run)
-
-
-def run_data_config(model, source: str | None) -> DataConfig:
-    """The run's data settings (from its config.json) with ``source`` swapped in, decoded in
-    the model's colour mode, centre-cropped and unflipped."""
-    checkpoint = Path(model.checkpoint_dir)
-    saved: dict = {}
-    run_config = checkpoint.parent.parent / "config.json"
-    if run_config.is_file():
-        saved = dict(json.loads(run_config.read_text(encoding="utf-8")).get("data") or {})
-    saved.setdefault("source", model.meta.get("data", {}).get("source", ""))
-    if source:
-        saved["source"] = source
-    if not saved["source"]:
-        raise ArtganError(f"{checkpoint} does not say what data it was trained on; pass --data")
-    saved.update(
-        color="grey" if model.config.channels == 1 else "rgb", crop="center", flip=False, limit=0
-    )
-    return from_dict(DataConfig, saved, prefix="data")
 
 
 def choose_split(config: DataConfig, split: str) -> tuple[str, str | None]:
@@ -111,7 +92,8 @@ def run(args) -> int:
             f"{args.run} "
             f"holds a {model.name} model"
         )
-    config = run_data_config(model, args.data)
+    run = Run.of(model.checkpoint_dir)
+    config = run.data_config(args.data, model.meta, model.config.channels, every_item=True)
     split, note = choose_split(config, args.split)
     config.split = split
     dataset = load_dataset(config, model.config.image_size)

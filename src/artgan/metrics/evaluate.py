@@ -21,15 +21,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 from pathlib import Path
 
 import torch
 
-from ..config import DataConfig, from_dict
+from ..config import DataConfig
 from ..errors import ConfigError, DataError
 from ..models.capabilities import DensityModel, Encoder
 from ..output_kinds import OUTPUT_KINDS
+from ..run_folder import Run
 from . import functional as fn
 from . import memorization as mem
 from .feature_cache import cached_features
@@ -69,31 +69,14 @@ def parse_metrics(metrics, kind: str, model_name: str, likelihood: bool = False)
 
 def run_folder(model) -> Path:
     """The run folder of a loaded model (its checkpoint folder when it stands alone)."""
-    checkpoint = Path(model.checkpoint_dir)
-    return checkpoint.parent.parent if checkpoint.parent.name == "checkpoints" else checkpoint
+    return Run.of(model.checkpoint_dir).root
 
 
 def data_config(model, source: str | None) -> DataConfig:
-    """The run's data settings (its config.json) with ``source`` swapped in when given; images
-    in the model's colour mode, centre-cropped, unflipped."""
-    saved: dict = {}
-    config_file = run_folder(model) / "config.json"
-    if config_file.is_file():
-        try:
-            saved = dict(json.loads(config_file.read_text(encoding="utf-8")).get("data") or {})
-        except (json.JSONDecodeError, AttributeError):
-            saved = {}
-    saved.setdefault("source", (model.meta.get("data") or {}).get("source", ""))
-    if source and source != saved["source"]:
-        saved.update(source=source, limit=0)
-    if not saved["source"]:
-        raise ConfigError(
-            f"{run_folder(model)} does not say what data it was trained on; pass --data"
-        )
-    if model.output_kind == "image":
-        channels = model.config.channels
-        saved.update(color="grey" if channels == 1 else "rgb", crop="center", flip=False)
-    return from_dict(DataConfig, saved, prefix="data")
+    """The data the run trained on (``source`` swapped in when given); images in the model's
+    colour mode, centre-cropped, unflipped (see :meth:`Run.data_config`)."""
+    channels = model.config.channels if model.output_kind == "image" else None
+    return Run.of(model.checkpoint_dir).data_config(source, model.meta, channels)
 
 
 def to_uint8(images: torch.Tensor) -> torch.Tensor:

@@ -13,11 +13,11 @@ import json
 import sys
 from pathlib import Path
 
+from ..run_folder import CHECKPOINT_META_FILE, Run
 from ..version import __version__
 from .atomic import atomic_write_text
 from .logs import read_log
 
-CARD_FILE = "MODEL_CARD.md"
 SHOWN_EXCLUDED = 20
 
 # What artgan knows about its built-in datasets' origin and licence.
@@ -59,7 +59,7 @@ def _paper(family: str) -> str:
 
 
 def _final_losses(run_dir: Path) -> dict:
-    entries, _ = read_log(run_dir / "log.jsonl")
+    entries, _ = read_log(Run(run_dir).log_file)
     if not entries:
         return {}
     last = entries[-1]
@@ -118,7 +118,7 @@ def _data_section(data: dict, source: str) -> list[str]:
 
 
 def _evaluation_section(run_dir: Path) -> list[str]:
-    entries = _read_json(run_dir / "metrics.json", [])
+    entries = _read_json(Run(run_dir).metrics_file, [])
     if not isinstance(entries, list) or not entries:
         return [
             "Not evaluated yet. Run `artgan eval RUN` (FID, KID, precision/recall, "
@@ -139,15 +139,16 @@ def render_model_card(run_dir: str | Path) -> str:
     from .checkpoint import resolve_checkpoint, weights_sha256
 
     run_dir = Path(run_dir)
-    config = _read_json(run_dir / "config.json", {})
-    data = _read_json(run_dir / "data.json", {})
+    run = Run(run_dir)
+    config = _read_json(run.config_file, {})
+    data = _read_json(run.data_file, {})
     model = config.get("model") or {}
     train = config.get("train") or {}
     family = model.get("name", "?")
     source = (config.get("data") or {}).get("source") or data.get("source", "?")
     try:
         checkpoint = resolve_checkpoint(run_dir)
-        meta = _read_json(checkpoint / "config.json", {})
+        meta = _read_json(checkpoint / CHECKPOINT_META_FILE, {})
         weights = weights_sha256(checkpoint)
     except Exception:  # noqa: BLE001  a card for a run without a checkpoint says so
         checkpoint, meta, weights = None, {}, ""
@@ -258,6 +259,6 @@ def render_model_card(run_dir: str | Path) -> str:
 
 def write_model_card(run_dir: str | Path) -> Path:
     """Write ``MODEL_CARD.md`` into the run folder (atomically) and return its path."""
-    path = Path(run_dir) / CARD_FILE
+    path = Run(Path(run_dir)).model_card
     atomic_write_text(path, render_model_card(run_dir))
     return path

@@ -17,10 +17,9 @@ from ..config import (
 )
 from ..data import is_point_source
 from ..devices import device_type
-from ..errors import CheckpointError, ConfigError
+from ..errors import ConfigError
 from ..models import model_config_class
-
-RUN_CONFIG_FILE = "config.json"
+from ..run_folder import RUN_CONFIG_FILE, Run  # noqa: F401  (RUN_CONFIG_FILE: the trainer's)
 
 # Short keyword names accepted by artgan.train(...) and the CLI, and their dotted paths.
 SHORT_NAMES = {
@@ -105,13 +104,7 @@ def _unset_only(defaults: dict[str, Any], base: dict, overrides: dict[str, Any])
 
 
 def read_run_config(run_dir: Path) -> dict:
-    path = Path(run_dir) / RUN_CONFIG_FILE
-    if not path.is_file():
-        raise CheckpointError(f"{run_dir} is not an artgan run folder (no {RUN_CONFIG_FILE})")
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
-        raise CheckpointError(f"{path} is corrupted: {error}") from None
+    return Run(Path(run_dir)).read_config()
 
 
 def new_run_dir(config: RunConfig, root: Path = Path("runs")) -> Path:

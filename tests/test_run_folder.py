@@ -1,0 +1,80 @@
+"""A ``Run`` owns a run folder's layout (DESIGN 13): one place names its files, finds the run of
+a checkpoint, and reads the data the run trained on (the one copy evaluate, reconstruct and
+the originality guard share)."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+import artgan
+from artgan.errors import CheckpointError, ConfigError
+from artgan.run_folder import Run
+
+
+def make_run(root: Path, data: dict | None = None) -> Run:
+    checkpoint = root / "checkpoints" / "00000010"
+    checkpoint.mkdir(parents=True)
+    (checkpoint / "config.json").write_text(json.dumps({"family": "dcgan", "model": {}}))
+    (root / "config.json").write_text(json.dumps({"data": data or {"source": "digits"}}))
+    return Run(root)
+
+
+def test_the_layout_is_named_in_one_place(tmp_path):
+    run = Run(tmp_path)
+    assert run.config_file == tmp_path / "config.json"
+    assert run.latest_file == tmp_path / "checkpoints" / "LATEST"
+    assert run.metrics_file.name == "metrics.json" and run.model_card.name == "MODEL_CARD.md"
+    assert run.lock_file.name == ".artgan.lock" and run.samples.name == "samples"
+
+
+def test_a_checkpoint_belongs_to_its_run_and_a_lone_one_to_itself(tmp_path):
+    run = make_run(tmp_path / "r")
+    assert Run.of(run.checkpoints / "00000010") == run
+    assert Run.of(run.root) == run
+    lone = tmp_path / "copied"
+    (lone).mkdir()
+    (lone / "config.json").write_text("{}")
+    assert Run.of(lone).root == lone
+
+
+def test_the_data_config_is_the_runs_with_the_source_swapped_in(tmp_path):
+    run = make_run(tmp_path / "r", {"source": "digits", "limit": 50, "flip": True})
+    same = run.data_config(None, {}, channels=1)
+    assert (same.source, same.limit, same.color, same.flip) == ("digits", 50, "grey", False)
+    assert run.data_config(None, {}, channels=3, every_item=True).limit == 0
+    other = run.data_config("fashion-mnist", {}, channels=1)
+    assert other.source == "fashion-mnist" and other.limit == 0
+    assert run.data_config(None, {}).flip is True  # not images: the run's settings as they are
+
+
+def test_a_run_without_a_source_asks_for_data(tmp_path):
+    lone = tmp_path / "lone"
+    lone.mkdir()
+    with pytest.raises(ConfigError, match="pass --data"):
+        Run(lone).data_config(None, {"data": {}})
+    assert Run(lone).data_config(None, {"data": {"source": "art"}}).source == "art"
+
+
+def test_a_missing_or_damaged_config_is_a_checkpoint_error(tmp_path):
+    with pytest.raises(CheckpointError, match="not an artgan run folder"):
+        Run(tmp_path).read_config()
+    (tmp_path / "config.json").write_text("{not json")
+    with pytest.raises(CheckpointError, match="corrupted"):
+        Run(tmp_path).read_config()
+    assert Run(tmp_path).saved_config() == {}
+
+
+SOURCE = Path(artgan.__file__).parent
+# Still building paths by hand (owned elsewhere; see the issue 13 report).
+NOT_YET = {"run_folder.py", "training/checkpoint.py", "training/trainer.py"}
+
+
+def test_nothing_else_rebuilds_run_paths():
+    offenders = []
+    for path in SOURCE.rglob("*.py"):
+        name = str(path.relative_to(SOURCE))
+        text = path.read_text(encoding="utf-8")
+        if name not in NOT_YET and ('"config.json"' in text or "parent.parent" in text):
+            offenders.append(name)
+    assert not offenders, offenders
