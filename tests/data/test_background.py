@@ -65,3 +65,17 @@ def test_a_bad_background_is_one_clear_error(bad):
 def test_background_names_and_hex():
     assert background_rgb("White") == (255, 255, 255) and background_rgb("black") == (0, 0, 0)
     assert background_rgb("#ff8000") == (255, 128, 0)
+
+
+def test_paired_and_unpaired_two_domain_data_use_the_background_too(tmp_path):
+    pairs = tmp_path / "pairs"
+    pairs.mkdir()
+    side_by_side = Image.new("RGBA", (40, 20), (0, 0, 0, 0))  # A | B, both transparent
+    side_by_side.save(pairs / "p.png")
+    paired = load_dataset(DataConfig(source=str(pairs), pairing="paired", background="black"), 8)
+    assert paired.x.max() == 0 and paired.x_b.max() == 0
+    assert load_dataset(DataConfig(source=str(pairs), pairing="paired"), 8).x.min() == 255
+    root = transparent_folder(tmp_path / "f")
+    options = dict(source=str(root), source_b=str(root), pairing="unpaired", background="#3366cc")
+    unpaired = load_dataset(DataConfig(**options), 8)
+    assert tuple(unpaired.x[0, :, 4, 4].tolist()) == (51, 102, 204)

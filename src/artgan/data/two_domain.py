@@ -21,13 +21,14 @@ from __future__ import annotations
 import dataclasses
 import warnings
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import torch
 from PIL import Image, ImageOps
 
-from ..config import DataConfig
+from ..config import DataConfig, background_rgb
 from ..errors import DataError
 from ..models.base import Batch, DataSpec
 from ..registry import DATASETS
@@ -38,6 +39,8 @@ from .folder import (
     IMAGE_SUFFIXES,
     RANDOM_CROP_MARGIN,
     SHOWN_SKIPPED,
+    WHITE,
+    Colour,
     find_images,
     load_image_folder,
     select_files,
@@ -185,15 +188,17 @@ def square(image: Image.Image, size: int) -> np.ndarray:
     return array[:, :, None] if array.ndim == 2 else array  # (H, W, C)
 
 
-def _open(path: Path, color: str) -> Image.Image:
+def _open(path: Path, color: str, background: Colour = WHITE) -> Image.Image:
     with open_image(path) as image:
         image.seek(0)
-        return to_mode(ImageOps.exif_transpose(image), color)
+        return to_mode(ImageOps.exif_transpose(image), color, background)
 
 
-def decode_side_by_side(path: Path, size: int, color: str) -> tuple[np.ndarray, np.ndarray]:
+def decode_side_by_side(
+    path: Path, size: int, color: str, background: Colour = WHITE
+) -> tuple[np.ndarray, np.ndarray]:
     """An A|B file split down the middle: (A, B), each (size, size, C) uint8."""
-    image = _open(path, color)
+    image = _open(path, color, background)
     width, height = image.size
     if width < 2:
         raise ValueError(f"{width} pixels wide, too narrow to split into A|B")
@@ -203,8 +208,11 @@ def decode_side_by_side(path: Path, size: int, color: str) -> tuple[np.ndarray, 
     )
 
 
-def decode_pair(paths: tuple[Path, Path], size: int, color: str) -> tuple[np.ndarray, np.ndarray]:
-    return square(_open(paths[0], color), size), square(_open(paths[1], color), size)
+def decode_pair(
+    paths: tuple[Path, Path], size: int, color: str, background: Colour = WHITE
+) -> tuple[np.ndarray, np.ndarray]:
+    a, b = (_open(path, color, background) for path in paths)
+    return square(a, size), square(b, size)
 
 
 def _decode_all(items: list, decode, size: int, color: str):
@@ -260,7 +268,8 @@ def load_side_by_side(config: DataConfig, size: int):
     root, files = _folder_files(config.source, config, "paired-image")
     files = select_files(root, files, config)
     color = "grey" if config.color == "grey" else "rgb"
-    results, failures = _decode_all(files, decode_side_by_side, size, color)
+    decode = partial(decode_side_by_side, background=background_rgb(config.background))
+    results, failures = _decode_all(files, decode, size, color)
     names = [f.relative_to(root).as_posix() for f in files]
     report = DataReport(name=root.name or str(root), notes=["side-by-side A|B pairs"])
     return _stack(results, failures, names, root, report)
@@ -293,7 +302,8 @@ def load_matched_folders(config: DataConfig, size: int):
     files = select_files(root_a, matched, config)
     pairs = [(f, by_key_b[pair_key(root_a, f)]) for f in files]
     color = "grey" if config.color == "grey" else "rgb"
-    results, failures = _decode_all(pairs, decode_pair, size, color)
+    decode = partial(decode_pair, background=background_rgb(config.background))
+    results, failures = _decode_all(pairs, decode, size, color)
     names = [pair_key(root_a, f) for f in files]
     report = DataReport(name=f"{root_a.name}+{root_b.name}", notes=["pairs matched by name"])
     if unmatched:
