@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .atomic import atomic_write_text
 from .errors import ConfigError
 
 # ----------------------------------------------------------------------------- generic helpers
@@ -153,8 +154,6 @@ def read_config_file(path: str | Path) -> dict:
 
 def write_json(path: str | Path, data: Any) -> None:
     """Write JSON atomically (temporary file, then rename)."""
-    from .training.atomic import atomic_write_text
-
     atomic_write_text(Path(path), json.dumps(data, indent=2, sort_keys=False) + "\n")
 
 

@@ -17,6 +17,7 @@ artgan version), which is not the run's config. :attr:`Run.checkpoint_meta_file`
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,19 @@ from .errors import CheckpointError, ConfigError
 RUN_CONFIG_FILE = "config.json"
 CHECKPOINT_META_FILE = "config.json"  # inside a checkpoint folder: the model's metadata
 WEIGHTS_FILE = "model.safetensors"
+EMA_WEIGHTS_FILE = "ema.safetensors"
+
+
+def weights_sha256(checkpoint: Path) -> str:
+    """Fingerprint of the weights a sample came from (the EMA file when present)."""
+    path = checkpoint / EMA_WEIGHTS_FILE
+    if not path.is_file():
+        path = checkpoint / WEIGHTS_FILE
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,12 @@ import json
 import re
 from pathlib import Path
 
+from .atomic import atomic_write_text
 from .errors import ArtganError
 from .models.conditioning import require_conditional
 from .provenance import write_image
 from .provenance.record import record_for_model
 from .sample import to_uint8
-from .training.atomic import atomic_write_text
 
 LABELS_FILE = "labels.json"
 

@@ -8,7 +8,7 @@ from artgan.errors import ConfigError
 from artgan.losses.perceptual import PerceptualLoss
 from artgan.models import Batch
 from artgan.models.super_resolution import SRGAN, SRGANConfig, SRResNet, SRResNetConfig
-from artgan.training.checkpoint import model_meta, save_checkpoint
+from artgan.training.checkpoint import load_model, model_meta, save_checkpoint
 from artgan.training.run import build_run_config
 from tests.conftest import TINY_MODELS
 
@@ -85,12 +85,13 @@ def test_init_from_copies_a_trained_generator(tmp_path):
     meta = model_meta(source, {"source": "test"}, step=1, run_id="s")
     save_checkpoint(tmp_path, 1, source, {}, {"step": 1}, meta, keep=1)
     target = tiny("srgan", blocks=2, init_from=str(tmp_path))
-    target.phases(build_run_config({"model": {"name": "srgan"}}).train)
+    assert target.warm_start_run() == str(tmp_path)
+    target.warm_start(load_model(target.warm_start_run()))
     for a, b in zip(source.G.state_dict().values(), target.G.state_dict().values()):
         assert torch.equal(a, b)
     wrong = tiny("srgan", scale=4, patch_size=16, init_from=str(tmp_path))
     with pytest.raises(ConfigError, match="not a 4x super-resolution run"):
-        wrong.phases(build_run_config({"model": {"name": "srgan"}}).train)
+        wrong.warm_start(load_model(tmp_path))
 
 
 def test_config_checks():

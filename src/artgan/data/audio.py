@@ -22,9 +22,9 @@ import torch
 from ..audio import AUDIO_SUFFIXES, SAMPLE_RATE, load_mono
 from ..config import DataConfig
 from ..errors import DataError
-from ..models.base import Batch, DataSpec
 from .dataset import DataReport, InMemoryDataset
 from .folder import class_layout, select_files, skipped_examples, skipped_message
+from .types import Batch, DataSpec
 
 DEFAULT_CLIP_LENGTH = 16_384
 DECODE_THREADS = min(4, os.cpu_count() or 1)

@@ -31,6 +31,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from ..atomic import atomic_write_text
 from ..errors import DataError
 
 MANIFEST_FILE = "artgan-dataset.json"
@@ -270,8 +271,6 @@ def scan_folder(root: str | Path) -> DatasetManifest:
 
 
 def write_manifest(manifest: DatasetManifest, path: str | Path) -> Path:
-    from ..training.atomic import atomic_write_text
-
     path = Path(path)
     atomic_write_text(path, json.dumps(manifest.to_dict(), indent=2) + "\n")
     return path

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import torch
 import torch.nn.functional as F
 
-from ..models.base import Batch, DataSpec
+from .types import Batch, DataSpec
 
 
 @dataclass

@@ -13,6 +13,7 @@ import torch
 import torch.nn.functional as F
 
 from ..errors import ConfigError
+from .dataset import random_crop
 
 
 def quantize(x: torch.Tensor) -> torch.Tensor:
@@ -47,8 +48,6 @@ def training_pair(
     (B, C, patch / scale, patch / scale)."""
     if patch % scale:
         raise ConfigError(f"the HR patch size {patch} must divide by the scale {scale}")
-    from .dataset import random_crop  # here: data.dataset imports the models package
-
     hr = images
     if images.shape[-1] > patch or images.shape[-2] > patch:
         hr = random_crop(images, patch, generator)

@@ -17,6 +17,7 @@ import torch
 from PIL import Image, ImageDraw
 
 from ..errors import ConfigError, DataError
+from .image_file import read_image
 
 MASK_KINDS = ("box", "stroke")
 
@@ -79,8 +80,6 @@ def random_masks(
 
 def load_mask(path: str | Path, height: int, width: int) -> np.ndarray:
     """A mask file (white = hole) as (H, W) bool; it must have the image's size."""
-    from .image_file import read_image  # here: data.folder imports the models package
-
     array = read_image(path, color="grey", what="mask")[:, :, 0]
     if array.shape != (height, width):
         raise DataError(

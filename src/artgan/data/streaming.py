@@ -23,9 +23,9 @@ from PIL import Image
 
 from ..config import DataConfig
 from ..errors import DataError
-from ..models.base import Batch, DataSpec
 from .dataset import DataReport, image_batch
 from .image_limits import too_large
+from .types import Batch, DataSpec
 
 Reader = Callable[[Path], tuple[np.ndarray | None, str]]  # path -> ((H, W, C) uint8, reason)
 DEFAULT_THREADS = 2

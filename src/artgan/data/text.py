@@ -21,9 +21,9 @@ import torch
 
 from ..config import DataConfig
 from ..errors import DataError
-from ..models.base import Batch, DataSpec
 from ..registry import DATASETS
 from .dataset import DataReport
+from .types import Batch, DataSpec
 
 DEFAULT_WINDOW = 100
 DEFAULT_HELD_OUT = 0.1

@@ -30,7 +30,6 @@ from PIL import Image, ImageOps
 
 from ..config import DataConfig, background_rgb
 from ..errors import DataError
-from ..models.base import Batch, DataSpec
 from ..registry import DATASETS
 from .dataset import DataReport, InMemoryDataset, random_crop, random_flip
 from .folder import (
@@ -47,6 +46,7 @@ from .folder import (
     to_mode,
 )
 from .image_limits import open_image
+from .types import Batch, DataSpec
 
 
 class TwoDomainDataset:

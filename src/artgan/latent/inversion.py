@@ -23,8 +23,8 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
+from ..atomic import atomic_write_bytes
 from ..errors import ArtganError
-from ..training.atomic import atomic_write_bytes
 
 LATENT_FORMAT = "artgan-latent-1"
 PERCEPTUAL_SIZE = 128  # feature maps of tiny images are taken at this size

@@ -8,20 +8,16 @@ only says what its losses are (``train_step`` returns a dict whose ``"loss"`` en
 from __future__ import annotations
 
 import inspect
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import ClassVar
 
 import torch
 from torch import nn
 
+from ..data.types import Batch, DataSpec
 from ..errors import ConfigError
 
-
-@dataclass
-class Batch:
-    x: torch.Tensor  # (B, ...) float, images in [-1, 1]
-    y: torch.Tensor | None = None  # (B,) int64 class labels, when the data has them
-    x_b: torch.Tensor | None = None  # (B, C, H, W) domain-B images of two-domain data
+__all__ = ["Batch", "DataSpec", "GenerativeModel", "Phase"]  # Batch, DataSpec: data/types.py
 
 
 @dataclass
@@ -44,15 +40,6 @@ def critic_then_generator(train, critic_steps: int = 1) -> list[Phase]:
         Phase("D", ["D"], train.lr_d, betas, repeat=critic_steps),
         Phase("G", ["G"], train.lr_g, betas),
     ]
-
-
-@dataclass
-class DataSpec:
-    """What the model needs to know about its data to build itself."""
-
-    shape: tuple[int, ...]  # one item: (C, H, W) for images, (D,) for points
-    num_classes: int = 0
-    class_names: list[str] = field(default_factory=list)
 
 
 class GenerativeModel(nn.Module):
@@ -88,6 +75,15 @@ class GenerativeModel(nn.Module):
     def refresh_ema_statistics(self) -> None:
         """Called with the EMA sub-networks in place before a preview or a checkpoint: re-estimate
         what averaging weights cannot give (batch-norm statistics). Nothing by default."""
+
+    def warm_start_run(self) -> str:
+        """A run whose weights this model starts from (its config names it), or "". The
+        trainer loads that run and hands it to :meth:`warm_start`: a model never loads another
+        run by itself."""
+        return ""
+
+    def warm_start(self, source: GenerativeModel) -> None:
+        """Take the starting weights from ``source``, the loaded :meth:`warm_start_run`."""
 
     def extra_training_state(self) -> dict:
         """Training state beyond weights (e.g. an image history pool): tensors and plain

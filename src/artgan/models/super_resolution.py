@@ -245,17 +245,12 @@ class SRResNet(GenerativeModel, Upscaler):
         return rows.flatten(0, 1), 3  # (3n, C, P, P), three columns
 
     # --- training ------------------------------------------------------------------------
-    def load_initial_generator(self) -> None:
-        """Copy the generator weights of the run ``init_from`` names (the paper trains SRGAN
-        from a trained SRResNet). The trainer asks for the phases once, after building the
-        model and before making optimizers and EMA copies, so this runs from ``phases``; a
-        resumed run then loads its own checkpoint over it."""
-        if not self.config.init_from:
-            return
-        from ..training.checkpoint import load_model
+    def warm_start_run(self) -> str:
+        return self.config.init_from  # the paper trains SRGAN from a trained SRResNet
 
-        source = load_model(self.config.init_from)
-        if source.name not in ("srresnet", "srgan") or source.config.scale != self.scale:
+    def warm_start(self, source: GenerativeModel) -> None:
+        """Copy the generator weights of ``source``, the run ``init_from`` names."""
+        if not isinstance(source, Upscaler) or source.scale != self.scale:
             raise ConfigError(
                 f"model.init_from {self.config.init_from} is not a {self.scale}x "
                 "super-resolution run"
@@ -269,7 +264,6 @@ class SRResNet(GenerativeModel, Upscaler):
             ) from None
 
     def phases(self, train) -> list[Phase]:
-        self.load_initial_generator()
         return [Phase("G", ["G"], train.lr_g, (train.beta1, train.beta2))]
 
     def ema_modules(self) -> list[str]:
@@ -296,7 +290,6 @@ class SRGAN(SRResNet):
         self.perceptual = PerceptualLoss(config.perceptual_blocks)
 
     def phases(self, train) -> list[Phase]:
-        self.load_initial_generator()
         return critic_then_generator(train, self.config.objective.critic_steps)
 
     def train_step(self, phase: str, batch: Batch, step: int) -> dict[str, torch.Tensor]:

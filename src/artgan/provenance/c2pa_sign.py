@@ -22,8 +22,8 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from ..atomic import atomic_write
 from ..errors import ConfigError, DataError
-from ..training.atomic import atomic_write
 from ..version import __version__
 from .keys import SigningIdentity
 

@@ -27,8 +27,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..atomic import atomic_write
 from ..errors import ConfigError
-from ..training.atomic import atomic_write
 
 KEY_FILE = "signer.key"
 CHAIN_FILE = "chain.pem"

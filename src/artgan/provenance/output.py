@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, PngImagePlugin
 
+from ..atomic import atomic_write_bytes
 from ..errors import ArtganError
-from ..training.atomic import atomic_write_bytes
 from .c2pa_sign import sidecar_path as c2pa_sidecar_path
 from .marking import NOT_IMAGE, sign_bytes, watermark_frames, watermark_image
 from .record import GenerationRecord

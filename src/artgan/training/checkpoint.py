@@ -14,7 +14,6 @@ LATEST (atomically), so a run killed at any moment leaves a loadable checkpoint.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import random
@@ -27,17 +26,19 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from ..errors import CheckpointError, UnknownNameError
+from ..run_folder import (  # noqa: F401  (weights_sha256: re-exported)
+    CHECKPOINT_META_FILE,
+    EMA_WEIGHTS_FILE,
+    WEIGHTS_FILE,
+    weights_sha256,
+)
 from ..version import __version__
 from .atomic import atomic_write, atomic_write_text
 
 FORMAT_VERSION = 1
 WRAPPER_PREFIXES = ("module.", "_orig_mod.")
-MODEL_FILE, EMA_FILE, CONFIG_FILE, STATE_FILE = (
-    "model.safetensors",
-    "ema.safetensors",
-    "config.json",
-    "training_state.pt",
-)
+MODEL_FILE, EMA_FILE, CONFIG_FILE = WEIGHTS_FILE, EMA_WEIGHTS_FILE, CHECKPOINT_META_FILE
+STATE_FILE = "training_state.pt"
 
 
 def clean_state_dict(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
@@ -290,16 +291,6 @@ def load_ema_tensors(checkpoint: Path) -> dict[str, torch.Tensor]:
 
 def load_raw_tensors(checkpoint: Path) -> dict[str, torch.Tensor]:
     return _load_tensors(checkpoint / MODEL_FILE)
-
-
-def weights_sha256(checkpoint: Path) -> str:
-    """Fingerprint of the weights a sample came from (EMA file when present)."""
-    path = checkpoint / EMA_FILE if (checkpoint / EMA_FILE).is_file() else checkpoint / MODEL_FILE
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 __all__ = ["atomic_write", "load_model", "resolve_checkpoint", "save_checkpoint"]

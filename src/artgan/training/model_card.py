@@ -13,9 +13,9 @@ import json
 import sys
 from pathlib import Path
 
+from ..atomic import atomic_write_text
 from ..run_folder import CHECKPOINT_META_FILE, Run
 from ..version import __version__
-from .atomic import atomic_write_text
 from .logs import read_log
 
 SHOWN_EXCLUDED = 20

@@ -31,6 +31,7 @@ from .atomic import atomic_write_text
 from .checkpoint import (
     clean_leftovers,
     load_ema_tensors,
+    load_model,
     load_raw_tensors,
     load_training_state,
     load_weights,
@@ -110,6 +111,9 @@ class Trainer:
         distributed.broadcast_module(self.model, self.dist)
         torch.manual_seed(c.train.seed * 1009 + self.dist.rank)  # per-rank noise streams
 
+        if self.model.warm_start_run():  # e.g. SRGAN from a trained SRResNet; a resume then
+            # loads its own checkpoint over these weights
+            self.model.warm_start(load_model(self.model.warm_start_run()))
         self.phases = self.model.phases(c.train)
         self.optimizers = {}
         for phase in self.phases:
