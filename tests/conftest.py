@@ -48,6 +48,7 @@ TINY_MODELS = {
         "d_width": 4,
         "perceptual_blocks": 2,
     },
+    "fastgan": {"name": "fastgan", "image_size": 128, "channels": 3, "width": 8, "z_dim": 16},
     "inpaint": {"name": "inpaint", "image_size": 32, "channels": 3, "width": 8, "depth": 2},
     "cyclegan": {
         "name": "cyclegan",
@@ -81,6 +82,15 @@ TINY_MODELS = {
         **CONDITIONAL_DIGITS,
         "name": "resnet",
         "image_size": 32,
+        "channels": 1,
+        "width": 8,
+        "z_dim": 16,
+        "cond_d": "multihead",
+    },
+    "fastgan-cond": {
+        **CONDITIONAL_DIGITS,
+        "name": "fastgan",
+        "image_size": 128,
         "channels": 1,
         "width": 8,
         "z_dim": 16,

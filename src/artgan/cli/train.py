@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
-from ..training.run import build_run_config
+from ..devices import device_type
+from ..training.run import build_run_config, describe_defaults
 from .options import parse_dotted
 
 
@@ -85,7 +87,11 @@ def run(args) -> int:
         overrides["run_dir"] = args.run_dir
     if args.dry_run:
         base = read_run_config(args.resume) if args.resume else args.config
-        print(json.dumps(build_run_config(base, overrides).to_dict(), indent=2))
+        config = build_run_config(base, overrides)
+        print(json.dumps(config.to_dict(), indent=2))
+        chosen = describe_defaults(config, device_type(config.train.device))
+        if chosen:
+            print(chosen, file=sys.stderr)  # stdout stays the config, for tools that read it
         return 0
     if args.resume:
         run_dir = train(resume=args.resume, **overrides)

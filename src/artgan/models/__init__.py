@@ -5,6 +5,7 @@ from . import (  # noqa: F401  (registration)
     charrnn,
     cyclegan,
     dcgan,
+    fastgan,
     inpaint,
     mlp,
     pix2pix,

@@ -96,8 +96,12 @@ class GAN(GenerativeModel, LatentGenerator):
             norm.momentum = None  # a cumulative average over the batches
         self.G.train()
         generator = torch.Generator().manual_seed(STANDING_STATISTICS_SEED)
-        for _ in range(batches):
-            self.generate(self.latents(batch_size, generator=generator))
+        # Layers that draw noise in training mode (FastGAN's noise injection) must not move
+        # the training RNG, or a resumed run would differ from one that never stopped.
+        devices = [self.device] if self.device.type == "cuda" else []
+        with torch.random.fork_rng(devices=devices):
+            for _ in range(batches):
+                self.generate(self.latents(batch_size, generator=generator))
         for norm, momentum in zip(norms, momenta):
             norm.momentum = momentum
         self.G.train(was_training)
@@ -151,9 +155,17 @@ class GAN(GenerativeModel, LatentGenerator):
         if phase == "D":
             with torch.no_grad():
                 fake = self.G(self._noise(batch))
-            return self.objective.discriminator_losses(self.D, batch.x, fake)
+            return self.objective.discriminator_losses(
+                self.D, batch.x, fake, real_extra=self.real_extra_losses()
+            )
         fake = self.G(self._noise(batch))
         return self.objective.generator_losses(self.D, fake, real=batch.x)
+
+    def real_extra_losses(self):
+        """More D losses from D's pass over the real batch, or None: a callable
+        ``(real_input, real_features) -> {name: loss}`` (see GANObjective.discriminator_losses).
+        FastGAN's self-supervised reconstruction is one."""
+        return None
 
     def _conditional_step(self, phase: str, batch: Batch) -> dict[str, torch.Tensor]:
         if batch.y is None:
@@ -163,7 +175,9 @@ class GAN(GenerativeModel, LatentGenerator):
         if phase == "D":
             with torch.no_grad():
                 fake = self.G(self._noise(batch), y)
-            losses = self.objective.discriminator_losses(self.D, batch.x, fake, y=y)
+            losses = self.objective.discriminator_losses(
+                self.D, batch.x, fake, real_extra=self.real_extra_losses(), y=y
+            )
             if acgan:
                 cls = self._class_loss(batch.x, y) + self._class_loss(fake, y)
                 losses["loss"] = losses["loss"] + self.config.acgan_weight * cls

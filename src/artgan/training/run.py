@@ -16,6 +16,7 @@ from ..config import (
     read_config_file,
 )
 from ..data import is_point_source
+from ..data.folder import IMAGE_SUFFIXES
 from ..devices import device_type
 from ..errors import ConfigError
 from ..models import model_config_class
@@ -68,13 +69,37 @@ def build_run_config(config=None, overrides: dict[str, Any] | None = None) -> Ru
     name = overrides.pop("model.name", None) or base_model
     source = str(_setting("data.source", base, overrides) or DataConfig.source)
     if name is None:
-        name = "mlp" if is_point_source(source) else "dcgan"
+        name = default_family(source)
     if name != base_model:
         base["model"] = {}
     base.setdefault("model", {})["name"] = name
-    overrides = {**family_defaults(name, base, overrides), **overrides}
-    merged = apply_overrides(base, overrides)
-    return RunConfig.from_dict(merged)
+    applied = family_defaults(name, base, overrides)
+    merged = apply_overrides(base, {**applied, **overrides})
+    run_config = RunConfig.from_dict(merged)
+    run_config.applied_defaults = applied
+    return run_config
+
+
+def describe_defaults(config: RunConfig, device: str) -> str:
+    """One line naming the family defaults a new run took, e.g. "fastgan's defaults for a cpu:
+    image_size 128, width 16, batch_size 8 (set any of them to change it)"; empty if none."""
+    if not config.applied_defaults:
+        return ""
+    chosen = ", ".join(
+        f"{key.split('.')[-1]} {value}" for key, value in config.applied_defaults.items()
+    )
+    return f"{config.model.name}'s defaults for a {device}: {chosen} (set any of them to change it)"
+
+
+def default_family(source: str) -> str:
+    """The family a run gets when none is named: the MLP GAN for 2-D points, the few-shot
+    FastGAN for a folder of the user's images, DCGAN for the built-in image datasets."""
+    if is_point_source(source):
+        return "mlp"
+    folder = Path(source)
+    if folder.is_dir() and any(p.suffix.lower() in IMAGE_SUFFIXES for p in folder.rglob("*")):
+        return "fastgan"
+    return "dcgan"
 
 
 def family_defaults(name: str, base: dict, overrides: dict[str, Any]) -> dict[str, Any]:
