@@ -30,8 +30,8 @@ from pathlib import Path
 import torch
 
 import artgan
-from artgan.metrics.evaluate import to_uint8
 from artgan.provenance.originality import guard_for_model, guarded_sample
+from artgan.sample import quantize
 from artgan.training.checkpoint import load_model
 from common import CpuShare, write_json_report
 
@@ -65,8 +65,8 @@ def measure(run: Path, n: int, seed: int) -> dict:
     model = load_model(run)
     start = time.perf_counter()
     guard = guard_for_model(model)
-    first, _ = guard.distances(to_uint8(model.sample(n, seed=seed)))
-    slots, rejected = guarded_sample(lambda s: to_uint8(model.sample(n, seed=s)), n, seed, guard)
+    first, _ = guard.distances(quantize(model.sample(n, seed=seed)))
+    slots, rejected = guarded_sample(lambda s: quantize(model.sample(n, seed=s)), n, seed, guard)
     kept = [s for s in slots if s is not None]
     after = torch.tensor([s.distance for s in kept]) if kept else torch.tensor([float("nan")])
     return {

@@ -50,9 +50,9 @@ from skimage import data as skdata
 from skimage.metrics import structural_similarity
 
 import artgan
-from artgan.cli.upscale import upscale_array
 from artgan.data.degrade import bicubic_downscale, bicubic_upscale
 from artgan.training.checkpoint import load_model
+from artgan.upscale import upscale_image
 from common import OUT_DIR, QUIET_TRAIN, CpuShare, machine_lines, write_report
 
 TRAIN = [
@@ -167,7 +167,7 @@ def evaluate(scale: int, runs: dict[str, Path]) -> dict[str, tuple[float, float]
         scores["bicubic"].append(psnr_ssim(to_array(bicubic_upscale(lr, scale)), hr, scale))
         lr_uint8 = to_array(lr)
         for label, model in models.items():
-            sr = upscale_array(model, lr_uint8, tile=192, overlap=32, max_megapixels=1e3)
+            sr = upscale_image(model, lr_uint8, tile=192, overlap=32, max_megapixels=1e3)
             scores[label].append(psnr_ssim(sr, hr, scale))
     return {k: tuple(np.mean(v, axis=0)) for k, v in scores.items()}
 

@@ -78,3 +78,24 @@ def test_nothing_else_rebuilds_run_paths():
         if name not in NOT_YET and ('"config.json"' in text or "parent.parent" in text):
             offenders.append(name)
     assert not offenders, offenders
+
+
+def test_a_loaded_model_knows_its_checkpoint_and_a_built_one_does_not(tmp_path):
+    from artgan.config import from_dict
+    from artgan.models import model_class
+    from artgan.provenance.record import record_for_model
+    from artgan.run_folder import Checkpoint
+    from artgan.training.checkpoint import load_model, model_meta, save_checkpoint
+    from tests.conftest import TINY_MODELS
+
+    cfg = dict(TINY_MODELS["dcgan"])
+    cls = model_class(cfg.pop("name"))
+    model = cls(from_dict(cls.config_class, cfg))
+    assert model.origin is None and record_for_model(model).step == 0
+    meta = model_meta(model, {"source": "digits"}, step=3, run_id="r1")
+    save_checkpoint(tmp_path, 3, model, {}, {"step": 3}, meta, keep=1)
+    loaded = load_model(tmp_path)
+    assert isinstance(loaded.origin, Checkpoint) and loaded.origin.run == Run(tmp_path)
+    assert loaded.origin.step == 3 and loaded.origin.data["source"] == "digits"
+    record = record_for_model(loaded)
+    assert (record.run_id, record.step) == ("r1", 3) and len(record.weights_sha256) == 64

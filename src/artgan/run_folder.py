@@ -44,6 +44,29 @@ def weights_sha256(checkpoint: Path) -> str:
 
 
 @dataclass(frozen=True)
+class Checkpoint:
+    """Where a loaded model came from: its checkpoint folder and that folder's metadata
+    (family, config, step, run id, data info). ``artgan.load`` sets it as ``model.origin``."""
+
+    folder: Path
+    meta: dict
+
+    @property
+    def run(self) -> Run:
+        return Run.of(self.folder)
+
+    @property
+    def step(self) -> int:
+        return int(self.meta.get("step", 0))
+
+    @property
+    def data(self) -> dict:
+        """What the run trained on: source, shape, manifest hash (see data/consent.py)."""
+        data = self.meta.get("data")
+        return data if isinstance(data, dict) else {}
+
+
+@dataclass(frozen=True)
 class Run:
     root: Path
 

@@ -12,15 +12,27 @@ import torch
 from .data.image_limits import max_image_pixels
 from .errors import ConfigError
 from .models.base import make_generator
+from .models.conditioning import class_row, require_conditional
 
 SAMPLE_BYTES_ENV = "ARTGAN_MAX_SAMPLE_BYTES"
 DEFAULT_MAX_SAMPLE_BYTES = 4 << 30  # samples held in memory at once (float32)
 
 
+def quantize(images: torch.Tensor) -> torch.Tensor:
+    """(N, C, H, W) in [-1, 1] -> uint8 (N, C, H, W) on the CPU, as a saved image has it."""
+    return ((images.detach().float().cpu().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
+
+
 def to_uint8(images: torch.Tensor) -> np.ndarray:
-    """(N, C, H, W) in [-1, 1] -> (N, H, W, C) uint8."""
-    x = ((images.detach().float().cpu().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
-    return x.permute(0, 2, 3, 1).numpy()
+    """(N, C, H, W) in [-1, 1] -> (N, H, W, C) uint8: the pixels image files hold."""
+    return quantize(images).permute(0, 2, 3, 1).numpy()
+
+
+def sample_images(model, n: int, seed: int, classes: str | None = None) -> np.ndarray:
+    """(n, H, W, C) uint8 samples of an image model, of one class when ``classes`` is given."""
+    if classes:
+        require_conditional(model, "--class")
+    return to_uint8(model.sample(n, seed=seed, **({"classes": classes} if classes else {})))
 
 
 def make_grid(images: torch.Tensor, columns: int | None = None, padding: int = 2) -> np.ndarray:
@@ -136,3 +148,37 @@ def scatter_plot(
     image = np.asarray(fig.canvas.buffer_rgba())[:, :, :3].copy()
     plt.close(fig)
     return image
+
+
+def interpolation_frames(
+    model,
+    steps: int,
+    keyframes: int,
+    n: int,
+    seed: int,
+    truncation: float,
+    classes: list[str] | None = None,
+) -> list:
+    """``steps`` frames, each a row of ``n`` images walking through ``keyframes`` latents, or
+    (``classes``) through those classes with each walk's latent fixed."""
+    labels = None
+    if classes:
+        rows = torch.stack([class_row(c, model.class_names) for c in classes])  # (M, K)
+        path = class_path(rows, steps)  # (frames, K)
+        z = torch.stack([model.latents(1, seed + i, truncation=truncation)[0] for i in range(n)])
+        z = z.unsqueeze(0).expand(steps, -1, -1).reshape(steps * n, -1)  # (frames * n, z_dim)
+        labels = path.repeat_interleave(n, dim=0)  # (frames * n, K)
+    else:
+        walks = [
+            interpolation_latents(model, keyframes, steps, seed + i, truncation) for i in range(n)
+        ]
+        z = torch.stack(walks, dim=1).reshape(steps * n, -1)  # (frames * n, z_dim)
+        if model.conditional:  # walk i keeps class i % K
+            labels = model.labels(None, n).repeat(steps, 1)  # (frames * n, K)
+    images = generate_from_latents(model, z, labels=labels)
+    images = images.reshape(steps, n, *images.shape[1:])  # (frames, n, C, H, W)
+    frames = [make_grid(images[t], columns=n) for t in range(steps)]
+    scale = max(1, 256 // max(frames[0].shape[:2]))  # small images: enlarge for viewing
+    if scale > 1:
+        frames = [f.repeat(scale, axis=0).repeat(scale, axis=1) for f in frames]
+    return frames

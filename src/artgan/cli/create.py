@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
 from ..errors import ArtganError
 from ..models.capabilities import LatentGenerator
 from ..provenance import write_image
 from ..provenance.record import record_for_model
+from ..sample import sample_images
 from ..stylize import match_channels
+from ..upscale import upscale_image
 from .options import add_device
-from .upscale import add_tiling_options, check_tiling, load_upscaler, upscale_array
+from .upscale import add_tiling_options, check_tiling, load_upscaler
 
 
 def add_parser(subparsers) -> None:
@@ -71,19 +71,6 @@ def load_generator(path: str, device: str):
     return model
 
 
-def generate(model, n: int, seed: int, class_: str | None) -> np.ndarray:
-    """(n, H, W, C) uint8 samples, of one class when ``class_`` is given."""
-    from ..sample import to_uint8
-
-    options = {}
-    if class_:
-        from ..models.conditioning import require_conditional
-
-        require_conditional(model, "--class")
-        options["classes"] = class_
-    return to_uint8(model.sample(n, seed=seed, **options))
-
-
 def run(args) -> int:
     if args.n < 1:
         raise ArtganError("--n must be at least 1")
@@ -100,7 +87,7 @@ def run(args) -> int:
     if args.upscale:
         upscaler = load_upscaler(args.upscale, args.device)
 
-    images = list(generate(generator, args.n, args.seed, args.class_))
+    images = list(sample_images(generator, args.n, args.seed, args.class_))
     pipeline = [
         model_entry(generator, "generate", **({"class": args.class_} if args.class_ else {}))
     ]
@@ -110,7 +97,7 @@ def run(args) -> int:
     if upscaler is not None:
         channels = upscaler.config.channels
         images = [
-            upscale_array(
+            upscale_image(
                 upscaler,
                 match_channels(image, channels),  # a grey generator, an RGB upscaler
                 args.tile,

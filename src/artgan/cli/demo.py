@@ -11,7 +11,7 @@ import torch
 
 from ..provenance import write_gif, write_image
 from ..provenance.record import record_for_model
-from ..sample import make_grid
+from ..sample import interpolation_frames, make_grid
 
 DEMO_CONFIG = {
     "model": {
@@ -44,7 +44,6 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
-    from ..cli.interpolate import interpolation_frames
     from ..training.checkpoint import load_model
     from ..training.precision import cpu_has_native_bf16
     from ..training.trainer import train

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import torch
-
 from ..errors import ArtganError
-from ..models.conditioning import class_row, require_conditional
+from ..models.conditioning import require_conditional
 from ..provenance import write_gif, write_image
 from ..provenance.record import record_for_model
-from ..sample import class_path, generate_from_latents, interpolation_latents, make_grid
+from ..sample import interpolation_frames
 from .options import add_device
 
 
@@ -37,40 +35,6 @@ def add_parser(subparsers) -> None:
     )
     add_device(p)
     p.set_defaults(func=run)
-
-
-def interpolation_frames(
-    model,
-    steps: int,
-    keyframes: int,
-    n: int,
-    seed: int,
-    truncation: float,
-    classes: list[str] | None = None,
-) -> list:
-    """``steps`` frames, each a row of ``n`` images walking through ``keyframes`` latents, or
-    (``classes``) through those classes with each walk's latent fixed."""
-    labels = None
-    if classes:
-        rows = torch.stack([class_row(c, model.class_names) for c in classes])  # (M, K)
-        path = class_path(rows, steps)  # (frames, K)
-        z = torch.stack([model.latents(1, seed + i, truncation=truncation)[0] for i in range(n)])
-        z = z.unsqueeze(0).expand(steps, -1, -1).reshape(steps * n, -1)  # (frames * n, z_dim)
-        labels = path.repeat_interleave(n, dim=0)  # (frames * n, K)
-    else:
-        walks = [
-            interpolation_latents(model, keyframes, steps, seed + i, truncation) for i in range(n)
-        ]
-        z = torch.stack(walks, dim=1).reshape(steps * n, -1)  # (frames * n, z_dim)
-        if model.conditional:  # walk i keeps class i % K
-            labels = model.labels(None, n).repeat(steps, 1)  # (frames * n, K)
-    images = generate_from_latents(model, z, labels=labels)
-    images = images.reshape(steps, n, *images.shape[1:])  # (frames, n, C, H, W)
-    frames = [make_grid(images[t], columns=n) for t in range(steps)]
-    scale = max(1, 256 // max(frames[0].shape[:2]))  # small images: enlarge for viewing
-    if scale > 1:
-        frames = [f.repeat(scale, axis=0).repeat(scale, axis=1) for f in frames]
-    return frames
 
 
 def run(args) -> int:

@@ -18,7 +18,6 @@ from ..models import families_with
 from ..models.capabilities import Encoder
 from ..provenance import write_image
 from ..provenance.record import record_for_model
-from ..run_folder import Run
 from ..sample import make_grid
 from .options import add_device
 
@@ -92,8 +91,8 @@ def run(args) -> int:
             f"{args.run} "
             f"holds a {model.name} model"
         )
-    run = Run.of(model.checkpoint_dir)
-    config = run.data_config(args.data, model.meta, model.config.channels, every_item=True)
+    origin = model.origin
+    config = origin.run.data_config(args.data, origin.meta, model.config.channels, every_item=True)
     split, note = choose_split(config, args.split)
     config.split = split
     dataset = load_dataset(config, model.config.image_size)

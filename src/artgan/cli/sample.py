@@ -90,7 +90,7 @@ def run(args) -> int:
     if args.class_:
         require_conditional(model, "--class")
     args.n = args.n or kind.default_count
-    shape = (getattr(model, "meta", None) or {}).get("data", {}).get("shape")
+    shape = model.origin.data.get("shape") if model.origin else None
     if shape and model.output_kind != "text":  # refuse impossible sizes before any work
         check_sample_count(args.n, shape, grid=Path(args.out).suffix.lower() in IMAGE_FORMATS)
     options = {**kind.sample_defaults, **given_options(args)}

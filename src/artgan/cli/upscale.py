@@ -14,6 +14,7 @@ from ..models import families_with
 from ..models.capabilities import Upscaler
 from ..provenance import write_image
 from ..provenance.record import record_for_model
+from ..upscale import upscale_image
 from .options import add_device
 
 DEFAULT_MAX_MEGAPIXELS = 100.0
@@ -64,25 +65,6 @@ def check_tiling(args) -> None:
         )
 
 
-def upscale_array(model, image, tile: int, overlap: int, max_megapixels: float):
-    """uint8 (H, W, C) -> uint8 (H * scale, W * scale, C), tiled."""
-    from ..tiling import tiled_apply
-
-    height, width, channels = image.shape
-    scale = model.scale
-    megapixels = height * width * scale * scale / 1e6
-    if megapixels > max_megapixels:
-        raise ArtganError(
-            f"a {width}x{height} image enlarged {scale}x is {megapixels:.0f} megapixels, more than "
-            f"--max-megapixels {max_megapixels:g}; pass a larger limit or a smaller image"
-        )
-    if channels != model.config.channels:
-        raise ArtganError(
-            f"the image has {channels} channel(s) but the model works on {model.config.channels}"
-        )
-    return tiled_apply(lambda x: model.G(x.to(model.device)), image, scale, tile, overlap)
-
-
 def run(args) -> int:
     from ..data.image_file import read_image
 
@@ -90,7 +72,7 @@ def run(args) -> int:
     model = load_upscaler(args.run, args.device)
     color = "grey" if model.config.channels == 1 else "rgb"
     image = read_image(args.image, color)
-    big = upscale_array(model, image, args.tile, args.overlap, args.max_megapixels)
+    big = upscale_image(model, image, args.tile, args.overlap, args.max_megapixels)
     record = record_for_model(
         model,
         command="upscale",

@@ -38,9 +38,9 @@ import torch
 from ..cache import cache_root
 from ..config import DataConfig
 from ..errors import DataError
-from ..models.base import Batch, DataSpec
 from .dataset import DataReport, image_batch
 from .streaming import SHOWN_SKIPPED, Reader
+from .types import Batch, DataSpec
 
 STORE_VERSION = 1  # part of every key: bump when decoding changes what a row holds
 STORE_FOLDER = "decoded"

@@ -94,7 +94,7 @@ DIRECTION_KINDS = ("sefa", "labels")
 
 def default_classifier(model) -> str:
     """``classifier:<the run's data>`` (the evaluation classifier trained on that data)."""
-    source = (getattr(model, "meta", {}) or {}).get("data", {}).get("source", "")
+    source = model.origin.data.get("source", "") if model.origin else ""
     if not source:
         raise ArtganError("the run does not say what data it was trained on; pass --classifier")
     return f"classifier:{source}"

@@ -29,7 +29,7 @@ from ..config import DataConfig
 from ..errors import ConfigError, DataError
 from ..models.capabilities import DensityModel, Encoder
 from ..output_kinds import OUTPUT_KINDS
-from ..run_folder import Run
+from ..sample import quantize
 from . import functional as fn
 from . import memorization as mem
 from .feature_cache import cached_features
@@ -69,19 +69,14 @@ def parse_metrics(metrics, kind: str, model_name: str, likelihood: bool = False)
 
 def run_folder(model) -> Path:
     """The run folder of a loaded model (its checkpoint folder when it stands alone)."""
-    return Run.of(model.checkpoint_dir).root
+    return model.origin.run.root
 
 
 def data_config(model, source: str | None) -> DataConfig:
     """The data the run trained on (``source`` swapped in when given); images in the model's
     colour mode, centre-cropped, unflipped (see :meth:`Run.data_config`)."""
     channels = model.config.channels if model.output_kind == "image" else None
-    return Run.of(model.checkpoint_dir).data_config(source, model.meta, channels)
-
-
-def to_uint8(images: torch.Tensor) -> torch.Tensor:
-    """(N, C, H, W) in [-1, 1] -> uint8 (N, C, H, W), quantised as a saved image would be."""
-    return ((images.detach().float().cpu().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
+    return model.origin.run.data_config(source, model.origin.meta, channels)
 
 
 def load_real(model, config: DataConfig):
@@ -165,7 +160,7 @@ def evaluate_images(model, config: DataConfig, names: list[str], opts: dict) -> 
         check_likelihood_model(model)
     seed = opts["seed"]
     reference, held = pick(train_all, n, seed), pick(held_all, n, seed + 1)
-    fake = to_uint8(model.sample(n, seed=seed))
+    fake = quantize(model.sample(n, seed=seed))
 
     result: dict = {"n": {"generated": n, "reference": n, "held_out": n}, "notes": notes}
     result["data"] = {"source": config.source, "reference": "train split", "held_out": held_kind}
@@ -345,8 +340,8 @@ def evaluate(
         "time": started.isoformat(timespec="seconds"),
         "seconds": round((dt.datetime.now(dt.timezone.utc) - started).total_seconds(), 1),
         "run": str(run_folder(model)),
-        "checkpoint": Path(model.checkpoint_dir).name,
-        "step": int(model.meta.get("step", 0)),
+        "checkpoint": model.origin.folder.name,
+        "step": model.origin.step,
         "family": model.name,
         "seed": seed,
         "metrics_asked": names,

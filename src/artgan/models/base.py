@@ -16,6 +16,7 @@ from torch import nn
 
 from ..data.types import Batch, DataSpec
 from ..errors import ConfigError
+from ..run_folder import Checkpoint
 
 __all__ = ["Batch", "DataSpec", "GenerativeModel", "Phase"]  # Batch, DataSpec: data/types.py
 
@@ -47,6 +48,7 @@ class GenerativeModel(nn.Module):
 
     name: ClassVar[str]
     config_class: ClassVar[type]
+    origin: Checkpoint | None = None  # set by artgan.load: the checkpoint it came from
     output_kind: ClassVar[str] = "image"  # image | points | audio | text
 
     def __init__(self, config) -> None:

@@ -19,6 +19,7 @@ import torch
 
 from ..errors import ArtganError, DataError
 from ..metrics.memorization import DEFAULT_QUANTILE, calibrate_threshold, nearest_neighbours
+from ..sample import quantize
 
 MAX_ROUNDS = 10  # redraw rounds before giving up on a slot
 REDRAW_SEED_STRIDE = 1_000_003  # round r draws with seed + r * stride
@@ -141,10 +142,8 @@ def sample_originals(model, n: int, seed: int, guard: NearCopyGuard, **options):
     """``n`` images from ``model`` none of which is a near-copy: (uint8 (m, C, H, W) with
     m <= n, the record parameters of each, the number of rejected draws). m < n only when some
     slots stayed near-copies through every redraw."""
-    from ..metrics.evaluate import to_uint8
-
     slots, rejected = guarded_sample(
-        lambda s: to_uint8(model.sample(n, seed=s, **options)), n, seed, guard
+        lambda s: quantize(model.sample(n, seed=s, **options)), n, seed, guard
     )
     kept = [s for s in slots if s is not None]
     if not kept:

@@ -30,6 +30,7 @@ from ..run_folder import (  # noqa: F401  (weights_sha256: re-exported)
     CHECKPOINT_META_FILE,
     EMA_WEIGHTS_FILE,
     WEIGHTS_FILE,
+    Checkpoint,
     weights_sha256,
 )
 from ..version import __version__
@@ -267,8 +268,7 @@ def load_model(
     if use_ema and ema_path.is_file():
         ema = _load_tensors(ema_path)
         load_weights(model, ema, ema_path, strict=False)
-    model.meta = meta
-    model.checkpoint_dir = checkpoint
+    model.origin = Checkpoint(checkpoint, meta)
     return model.to(device).eval()
 
 
