@@ -106,6 +106,18 @@ class TwoDomainDataset:
         return Batch(a, x_b=b)
 
 
+def translation_run_defaults(pairing: str) -> dict:
+    """How the two-domain papers train (CycleGAN: unpaired, pix2pix: paired): their pairing of
+    the two folders, random crops and flips, a batch of one, constant rate then linear decay."""
+    return {
+        "data.pairing": pairing,
+        "data.crop": "random",
+        "data.flip": True,
+        "train.batch_size": 1,
+        "train.lr_decay": "linear",
+    }
+
+
 def as_float(x: torch.Tensor) -> torch.Tensor:
     return x.float().div_(127.5).sub_(1.0)  # uint8 [0, 255] -> [-1, 1]
 

@@ -33,6 +33,7 @@ from typing import Any, ClassVar
 import torch
 
 from ..config import DefaultsContext, ModelConfig
+from ..data.two_domain import translation_run_defaults
 from ..errors import ConfigError
 from ..losses.objective import GANObjective, ObjectiveConfig
 from ..nn.image_to_image import PatchDiscriminator, ResnetGenerator
@@ -96,15 +97,7 @@ class CycleGANConfig(ModelConfig):
 
     @classmethod
     def run_defaults(cls, context: DefaultsContext) -> dict[str, Any]:
-        # The paper's setup: its pairing of the two folders, random crops and flips, a batch
-        # of one, constant rate then linear decay.
-        return {
-            "data.pairing": "unpaired",
-            "data.crop": "random",
-            "data.flip": True,
-            "train.batch_size": 1,
-            "train.lr_decay": "linear",
-        }
+        return translation_run_defaults("unpaired")
 
     def with_data(self, spec: DataSpec) -> CycleGANConfig:
         if len(spec.shape) != 3:

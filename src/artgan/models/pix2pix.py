@@ -29,6 +29,7 @@ from typing import Any, ClassVar
 import torch
 
 from ..config import DefaultsContext, ModelConfig
+from ..data.two_domain import translation_run_defaults
 from ..errors import ConfigError
 from ..losses.objective import GANObjective, ObjectiveConfig
 from ..nn.image_to_image import PatchDiscriminator, UNetGenerator
@@ -87,15 +88,7 @@ class Pix2PixConfig(ModelConfig):
 
     @classmethod
     def run_defaults(cls, context: DefaultsContext) -> dict[str, Any]:
-        # The paper's setup: its pairing of the two folders, random crops and flips, a batch
-        # of one, constant rate then linear decay.
-        return {
-            "data.pairing": "paired",
-            "data.crop": "random",
-            "data.flip": True,
-            "train.batch_size": 1,
-            "train.lr_decay": "linear",
-        }
+        return translation_run_defaults("paired")
 
     def with_data(self, spec: DataSpec) -> Pix2PixConfig:
         if len(spec.shape) != 3:
