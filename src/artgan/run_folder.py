@@ -29,6 +29,7 @@ RUN_CONFIG_FILE = "config.json"
 CHECKPOINT_META_FILE = "config.json"  # inside a checkpoint folder: the model's metadata
 WEIGHTS_FILE = "model.safetensors"
 EMA_WEIGHTS_FILE = "ema.safetensors"
+LOCK_FILE = ".artgan.lock"  # one writer per run: training/run_lock.py
 
 
 def weights_sha256(checkpoint: Path) -> str:
@@ -113,7 +114,7 @@ class Run:
 
     @property
     def lock_file(self) -> Path:
-        return self.root / ".artgan.lock"
+        return self.root / LOCK_FILE
 
     # --- finding a run ----------------------------------------------------------------------
     @classmethod

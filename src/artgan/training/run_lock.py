@@ -18,13 +18,12 @@ import os
 from pathlib import Path
 
 from ..errors import ArtganError
+from ..run_folder import LOCK_FILE
 
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows
     fcntl = None
-
-LOCK_FILE = ".artgan.lock"
 
 
 class RunLockedError(ArtganError):
