@@ -20,6 +20,9 @@ import torch.nn.functional as F
 from .errors import ArtganError
 from .models import families_with
 from .models.capabilities import Translator
+from .models.cyclegan import check_direction
+from .tiling import tiled_apply
+from .training.checkpoint import load_model
 
 DEFAULT_TILE = 1024
 DEFAULT_OVERLAP = 64
@@ -72,8 +75,6 @@ def stylize_array(
     max_megapixels: float = DEFAULT_MAX_MEGAPIXELS,
 ) -> np.ndarray:
     """uint8 (H, W, C) -> uint8 (H, W, C') restyled, C' the model's channels."""
-    from .tiling import tiled_apply
-
     check_translator(model)
     height, width = image.shape[:2]
     if height * width / 1e6 > max_megapixels:
@@ -98,9 +99,6 @@ def load_stylizer(
 ) -> tuple[Callable[[np.ndarray], np.ndarray], object]:
     """A function restyling one uint8 (H, W, C) image with the run at ``path``, and the model.
     A run of another kind, or a direction the run cannot do, is a clear error."""
-    from .models.cyclegan import check_direction
-    from .training.checkpoint import load_model
-
     model = load_model(path, device=device)
     check_translator(model, str(path))
     check_direction(direction)

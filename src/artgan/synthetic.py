@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .atomic import atomic_write_text
 from .errors import ArtganError
-from .models.conditioning import require_conditional
+from .models.conditioning import class_index, require_conditional
 from .provenance import write_image
 from .provenance.record import record_for_model
 from .sample import to_uint8
@@ -82,6 +82,4 @@ def write_labelled_folder(
 
 
 def model_class_index(model, name: str) -> int:
-    from .models.conditioning import class_index
-
     return class_index(name, model.class_names)

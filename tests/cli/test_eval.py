@@ -70,7 +70,7 @@ def test_python_api_and_a_planted_copy(gan_run, monkeypatch):
 
     model = artgan.load(gan_run)
     model.sample = copying_sample
-    monkeypatch.setattr("artgan.training.checkpoint.load_model", lambda *a, **k: model)
+    monkeypatch.setattr("artgan.metrics.evaluate.load_model", lambda *a, **k: model)
     before = (gan_run / "metrics.json").read_bytes() if (gan_run / "metrics.json").exists() else b""
     entry = artgan.evaluate(  # the public API
         gan_run, metrics="memorization", n=20, features="classifier:digits", save=False

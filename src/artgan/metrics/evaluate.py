@@ -26,14 +26,26 @@ from pathlib import Path
 import torch
 
 from ..config import DataConfig
+from ..data import load_dataset
+from ..data.dataset import InMemoryDataset
+from ..devices import select_device
 from ..errors import ConfigError, DataError
 from ..models.capabilities import DensityModel, Encoder
 from ..output_kinds import OUTPUT_KINDS
+from ..provenance import write_image
+from ..provenance.record import record_for_model
+from ..registry import DATASETS
 from ..sample import quantize
+from ..training.checkpoint import load_model
 from . import functional as fn
 from . import memorization as mem
+from .audio import evaluate_audio
+from .conditional_eval import per_class_scores
+from .extractors import get_extractor
 from .feature_cache import cached_features
+from .likelihood import check_likelihood_model, has_likelihood, iwae_log_likelihood
 from .report import append_metrics
+from .text import evaluate_bpc
 
 DEFAULT_N = 10000
 DEFAULT_NLL_IMAGES = 100  # IWAE costs images x k decoder passes
@@ -82,10 +94,6 @@ def data_config(model, source: str | None) -> DataConfig:
 def load_real(model, config: DataConfig):
     """Training images, held-out images (uint8), a description of the held-out part, and the
     dataset index of each training image (None: the identity)."""
-    from ..data import load_dataset
-    from ..data.dataset import InMemoryDataset
-    from ..registry import DATASETS
-
     size = model.config.image_size
     train = load_dataset(dataclasses.replace(config, split="train"), size)
     if not isinstance(train, InMemoryDataset):
@@ -146,9 +154,6 @@ def class_counts(probs: torch.Tensor, ref_probs: torch.Tensor) -> dict:
 
 
 def evaluate_images(model, config: DataConfig, names: list[str], opts: dict) -> dict:
-    from .extractors import get_extractor
-    from .likelihood import check_likelihood_model, iwae_log_likelihood
-
     train_all, held_all, held_kind, train_index = load_real(model, config)
     n = min(opts["n"], len(train_all), len(held_all))
     notes = []
@@ -194,8 +199,6 @@ def evaluate_images(model, config: DataConfig, names: list[str], opts: dict) -> 
             )
             result["n"]["train"] = len(train_all)
         if model.conditional:  # intra-FID, class accuracy (conditional_eval.py)
-            from .conditional_eval import per_class_scores
-
             per_class = per_class_scores(model, config, opts, extractor, fake, f_fake)
             metrics.update(per_class[0])
             floor.update(per_class[1])
@@ -238,9 +241,6 @@ def memorization(
         }
         floor[space] = {"rate": rep.held_out_rate, "threshold": rep.threshold, "quantile": q}
     if opts.get("sheet"):
-        from ..provenance import write_image
-        from ..provenance.record import record_for_model
-
         pairs = mem.closest_pairs(feats, SHEET_PAIRS)
         record = record_for_model(
             model,
@@ -273,10 +273,6 @@ def evaluate(
     returns the result, also appended to ``metrics.json`` in the run folder when ``save``.
     See the module docstring; ``features`` defaults to ``efficientnet-lite0`` for RGB models
     and to ``classifier:<data>`` for grey ones trained on labelled data."""
-    from ..training.checkpoint import load_model
-    from ..training.trainer import select_device
-    from .likelihood import has_likelihood
-
     device = str(select_device(device))
     if n is not None and n < 1:
         raise ConfigError(f"n must be at least 1, got {n}")
@@ -291,8 +287,6 @@ def evaluate(
     config = data_config(model, data)
     started = dt.datetime.now(dt.timezone.utc)
     if model.output_kind == "text":
-        from .text import evaluate_bpc
-
         bpc = evaluate_bpc(model, config)
         result = {
             "metrics": {"bpc": bpc["bpc"]},
@@ -301,8 +295,6 @@ def evaluate(
         }
         result["data"] = {"source": config.source, "held_out": "held-out text"}
     elif model.output_kind == "audio":
-        from .audio import evaluate_audio
-
         audio = evaluate_audio(model, config, n=n or 0, seed=seed)
         result = {
             "metrics": {"fd": audio["fd"]},

@@ -10,13 +10,13 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from ..data.art import render
+
 ART_SAMPLE_SPLIT = 2  # a stream of paintings used by neither the train nor the test split
 
 
 def art_images(n: int, size: int, channels: int, seed: int | None) -> torch.Tensor:
     """``n`` procedural paintings from ``seed``: (n, C, size, size) in [-1, 1]."""
-    from ..data.art import render
-
     seed = int(np.random.SeedSequence().entropy % 2**31) if seed is None else int(seed)
     images = np.stack([render(i, size, seed, ART_SAMPLE_SPLIT)[0] for i in range(n)])
     x = torch.from_numpy(images).permute(0, 3, 1, 2).float().div(127.5).sub(1)  # (n, 3, H, W)

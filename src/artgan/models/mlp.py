@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from ..config import DefaultsContext, ModelConfig
+from ..data import is_point_source
 from ..errors import ConfigError
 from ..losses.objective import ObjectiveConfig
 from ..nn.conditional import ConditionalHead
@@ -61,8 +62,6 @@ class MLPGANConfig(ModelConfig):
     def run_defaults(cls, context: DefaultsContext) -> dict[str, Any]:
         # 2-D point data trains with the tuned 2-D configuration below; images with the
         # run's own defaults.
-        from ..data import is_point_source
-
         return dict(POINT_DEFAULTS) if is_point_source(context.source) else {}
 
     def with_data(self, spec: DataSpec) -> MLPGANConfig:

@@ -14,8 +14,12 @@ import sys
 from pathlib import Path
 
 from ..atomic import atomic_write_text
+from ..models import model_class
+from ..output_kinds import OUTPUT_KINDS
+from ..registry import MODELS
 from ..run_folder import CHECKPOINT_META_FILE, Run
 from ..version import __version__
+from .checkpoint import resolve_checkpoint, weights_sha256
 from .logs import read_log
 
 SHOWN_EXCLUDED = 20
@@ -48,8 +52,6 @@ def _read_json(path: Path, default):
 
 def _paper(family: str) -> str:
     """The first paragraph of the model family's file docstring (it names the paper)."""
-    from ..registry import MODELS
-
     try:
         module = sys.modules.get(MODELS.get(family).__module__)
     except Exception:  # noqa: BLE001  an unknown family only loses this line
@@ -136,8 +138,6 @@ def _evaluation_section(run_dir: Path) -> list[str]:
 
 def render_model_card(run_dir: str | Path) -> str:
     """The card's Markdown for a run folder."""
-    from .checkpoint import resolve_checkpoint, weights_sha256
-
     run_dir = Path(run_dir)
     run = Run(run_dir)
     config = _read_json(run.config_file, {})
@@ -159,9 +159,6 @@ def render_model_card(run_dir: str | Path) -> str:
         licences = [BUILTIN_DATA[source][1]]
     kind = "images"
     try:
-        from ..models import model_class
-        from ..output_kinds import OUTPUT_KINDS
-
         kind = OUTPUT_KINDS.get(model_class(family).kind_from_config(model)).words
     except Exception:  # noqa: BLE001
         pass
