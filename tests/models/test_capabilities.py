@@ -124,3 +124,13 @@ def test_no_family_names_or_attribute_probes_decide_capabilities():
                 f"{path.relative_to(SOURCE)}: {m.group(0)}" for m in re.finditer(pattern, text)
             ]
     assert not offenders, offenders
+
+
+def test_translators_transform_given_images_and_invent_none():
+    for family in ("cyclegan", "pix2pix"):
+        model = make(family)
+        with pytest.raises(ConfigError, match=f"{family} translates images.*artgan stylize"):
+            model.sample(2, seed=0)
+        c = model.config
+        images = torch.rand(2, c.channels, c.image_size, c.image_size) * 2 - 1
+        assert model.sample(2, seed=0, images=images).shape == images.shape

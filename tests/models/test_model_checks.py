@@ -24,7 +24,7 @@ def fake_batch(model, n: int = 8) -> Batch:
     if model.output_kind == "text":  # token windows (n, seq_len + 1)
         c = model.config
         return Batch(torch.randint(len(c.vocabulary), (n, c.seq_len + 1)))
-    shape = model.sample(1, seed=0).shape[1:]
+    shape = draw(model, 1, seed=0).shape[1:]
     labels = torch.arange(n) % model.config.num_classes if model.conditional else None
     # Translators (cyclegan, pix2pix) train on a second, domain-B image per item.
     x_b = torch.rand(n, *shape) * 2 - 1 if isinstance(model, Translator) else None
@@ -32,8 +32,16 @@ def fake_batch(model, n: int = 8) -> Batch:
 
 
 def draw(model, n: int, seed: int):
-    """``model.sample``; texts are drawn one character at a time, so tests keep them short."""
-    return model.sample(n, seed=seed, **({"length": 40} if model.output_kind == "text" else {}))
+    """``model.sample``; texts are drawn one character at a time, so tests keep them short;
+    translators transform images they are given (here random ones from ``seed``)."""
+    if model.output_kind == "text":
+        return model.sample(n, seed=seed, length=40)
+    if isinstance(model, Translator):
+        c = model.config
+        g = torch.Generator().manual_seed(seed)
+        images = torch.rand(n, c.channels, c.image_size, c.image_size, generator=g) * 2 - 1
+        return model.sample(n, seed=seed, images=images)
+    return model.sample(n, seed=seed)
 
 
 def same(a: torch.Tensor, b: torch.Tensor) -> bool:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import torch
 
+from ..errors import ConfigError
 from .conditioning import ClassRequest
 
 
@@ -64,6 +65,15 @@ class Translator(ImageToImage):
 
     def translate(self, x: torch.Tensor, direction: str = "a2b") -> torch.Tensor:
         raise NotImplementedError
+
+    def require_images(self, images: torch.Tensor | None) -> torch.Tensor:
+        """A translator transforms the images it is given; it invents none to sample from."""
+        if images is None:
+            raise ConfigError(
+                f"{self.name} translates images: pass images=(N, C, H, W) in [-1, 1], or restyle "
+                "a file with artgan stylize RUN photo.jpg --out out.png"
+            )
+        return images
 
 
 class Upscaler(ImageToImage):

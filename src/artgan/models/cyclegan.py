@@ -42,7 +42,6 @@ from ..registry import MODELS
 from .base import Batch, DataSpec, GenerativeModel, Phase
 from .capabilities import Translator
 from .history_pool import HistoryPool
-from .image_inputs import art_images
 
 DIRECTIONS = ("a2b", "b2a")
 
@@ -153,11 +152,8 @@ class CycleGAN(GenerativeModel, Translator):
         direction: str = "a2b",
         batch_size: int = 16,
     ) -> torch.Tensor:
-        """``images`` translated; without them, ``n`` procedural paintings drawn from ``seed``
-        translated A -> B: (n, C, image_size, image_size)."""
-        c = self.config
-        if images is None:
-            images = art_images(n, c.image_size, c.channels, seed)
+        """``images`` (N, C, H, W) translated in ``direction``, on the CPU."""
+        images = self.require_images(images)
         return torch.cat([self.translate(chunk, direction) for chunk in images.split(batch_size)])
 
     @torch.no_grad()

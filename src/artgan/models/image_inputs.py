@@ -1,8 +1,8 @@
 """Inputs for image-to-image models that are sampled without a user's image.
 
-``model.sample(n, seed)`` must work (deterministically) for every family, so super-resolution and
-inpainting models, which transform an image rather than draw one from noise, sample on
-procedural paintings (data/art.py) drawn from the seed when no input is given.
+Super-resolution and inpainting models, which transform an image rather than draw one from
+noise, sample on procedural paintings (data/art.py) drawn from the seed when no input is given.
+(Translators take the images they are given: ``Translator.require_images``.)
 """
 
 from __future__ import annotations

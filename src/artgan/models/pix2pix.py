@@ -38,7 +38,6 @@ from ..registry import MODELS
 from .base import Batch, DataSpec, GenerativeModel, Phase, critic_then_generator
 from .capabilities import Translator
 from .cyclegan import check_translation_objective
-from .image_inputs import art_images
 
 
 @dataclass
@@ -153,11 +152,8 @@ class Pix2Pix(GenerativeModel, Translator):
         images: torch.Tensor | None = None,
         batch_size: int = 16,
     ) -> torch.Tensor:
-        """``images`` translated; without them, ``n`` procedural paintings drawn from ``seed``
-        translated: (n, C, image_size, image_size)."""
-        c = self.config
-        if images is None:
-            images = art_images(n, c.image_size, c.channels, seed)
+        """``images`` (N, C, H, W) translated A -> B, on the CPU."""
+        images = self.require_images(images)
         return torch.cat([self.translate(chunk) for chunk in images.split(batch_size)])
 
     @torch.no_grad()
