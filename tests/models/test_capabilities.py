@@ -114,7 +114,9 @@ def test_no_family_names_or_attribute_probes_decide_capabilities():
     offenders = []
     patterns = [
         r"model\.name\s*(==|!=|in\b|not in\b)",
-        r"(hasattr|getattr)\(model,\s*\"(task|conditional|preview_grid|latents|z_dim|reconstruct)",
+        r"(hasattr|getattr)\(model,\s*\"(task|conditional|preview_grid|latents|z_dim|reconstruct"
+        r"|meta|checkpoint_dir)",
+        r"model\.(meta|checkpoint_dir)\b",  # a loaded model's checkpoint is model.origin
         r"_FAMILIES\s*=|NOT_GENERATORS",
     ]
     for path in SOURCE.rglob("*.py"):
