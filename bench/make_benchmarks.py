@@ -5,7 +5,12 @@ title, the machine, date and commit it ran on, tables and notes) becomes one sec
 markdown report ``bench/out/<name>.md`` without a JSON twin (from benches that only write
 markdown) is included as it is, one heading level down. Sections come in name order.
 
+Benches with a setup of their own: ``bench/fewshot.py`` (few-shot emoji art beside
+lightweight-gan) needs ``pip install -e .[bench]``, npm, and ``python bench/fewshot.py
+--setup-anchor`` once; its grids and nearest-neighbour sheets stay in bench/out/fewshot/pictures/.
+
     python bench/quality.py --quick && python bench/make_benchmarks.py
+    python bench/fewshot.py --quick && python bench/make_benchmarks.py
     python bench/make_benchmarks.py --out /tmp/BENCHMARKS.md
 """
 

