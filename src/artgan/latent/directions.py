@@ -20,6 +20,8 @@ from collections.abc import Callable
 import torch
 
 from ..errors import ArtganError, DataError
+from ..metrics.extractors import get_extractor
+from ..sample import generate_from_latents
 
 MIN_SAMPLES_PER_CLASS = 10
 
@@ -65,8 +67,6 @@ def label_directions(
             "label directions are for unconditional models; a conditional model changes class "
             "with --class (blends like a:0.5,b:0.5 move between classes)"
         )
-    from ..sample import generate_from_latents
-
     z = model.latents(n, seed=seed)
     predicted = torch.cat(
         [classify(generate_from_latents(model, c)).argmax(1).cpu() for c in z.split(batch_size)]
@@ -117,8 +117,6 @@ def find_directions(
         raise ArtganError(
             f"unknown kind of direction {kind!r}; valid: {', '.join(DIRECTION_KINDS)}"
         )
-    from ..metrics.extractors import get_extractor
-
     extractor = get_extractor(classifier or default_classifier(model), device=model.device)
     if not callable(getattr(extractor, "logits", None)):
         raise ArtganError(f"{extractor.name} is not a classifier (it has no class logits)")

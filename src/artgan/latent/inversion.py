@@ -25,6 +25,8 @@ import torch.nn.functional as F
 
 from ..atomic import atomic_write_bytes
 from ..errors import ArtganError
+from ..losses.perceptual import PerceptualLoss
+from ..provenance.record import record_for_model
 
 LATENT_FORMAT = "artgan-latent-1"
 PERCEPTUAL_SIZE = 128  # feature maps of tiny images are taken at this size
@@ -51,8 +53,6 @@ class _FeatureDistance:
     whose features are computed once."""
 
     def __init__(self, target: torch.Tensor):
-        from ..losses.perceptual import PerceptualLoss
-
         self.net = PerceptualLoss().network(target.device)
         with torch.no_grad():
             self.target = self.net(_resize(target)).float()
@@ -156,8 +156,6 @@ def _best_start(model, target, restarts: int, seed: int, labels, conditional: bo
 
 def save_latent(path: str | Path, inversion: Inversion, model) -> Path:
     """Write the latent (and class row) with what it belongs to; atomic."""
-    from ..provenance.record import record_for_model
-
     record = record_for_model(model)
     data = {
         "format": LATENT_FORMAT,

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from ..errors import DataError
+from .functional import frechet_distance
 
 
 def _as_rows(
@@ -99,8 +100,6 @@ class GaussianStats:
         return cov.cpu().numpy()
 
     def frechet_distance(self, other: GaussianStats) -> float:
-        from .functional import frechet_distance
-
         return frechet_distance(self.mean, self.cov, other.mean, other.cov)
 
     def state_dict(self) -> dict[str, torch.Tensor]:

@@ -20,6 +20,7 @@ import torch
 
 from ..audio import SAMPLE_RATE, as_waves, mel_spectrogram
 from ..config import DataConfig
+from ..data import load_dataset
 from ..errors import DataError
 from .accumulators import GaussianStats
 
@@ -104,8 +105,6 @@ def evaluate_audio(model, data: DataConfig, n: int = 0, seed: int = 0) -> dict:
     as the reference has) against the held-out split of ``data`` (``split=test``: built-in
     spoken_digits, or a folder with ``held_out_fraction`` > 0), beside the floor of training
     clips against the same reference."""
-    from ..data import load_dataset
-
     length = model.config.clip_length
     reference = load_dataset(dataclasses.replace(data, split="test"), length)
     real = load_dataset(dataclasses.replace(data, split="train"), length)

@@ -13,15 +13,16 @@ import dataclasses
 
 import torch
 
+from ..data import load_dataset
 from ..errors import DataError
+from ..registry import DATASETS
+from .extractors import get_extractor
 from .feature_cache import cached_features
 from .per_class import class_accuracy, intra_fid
 
 
 def labelled_split(config, size: int, split: str):
     """uint8 images and labels of one split of the run's data."""
-    from ..data import load_dataset
-
     data = load_dataset(dataclasses.replace(config, split=split, limit=0), size)
     if getattr(data, "y", None) is None:
         raise DataError(f"{config.source} has no labels, so per-class scores cannot be computed")
@@ -31,9 +32,6 @@ def labelled_split(config, size: int, split: str):
 def per_class_scores(model, config, opts: dict, extractor, fake, f_fake) -> tuple[dict, dict]:
     """(metrics, floor) entries ``intra_fid`` and ``class_accuracy`` for a conditional model.
     ``fake`` (N, C, H, W) uint8 were drawn with class ``i % K``; ``f_fake`` their features."""
-    from ..registry import DATASETS
-    from .extractors import get_extractor
-
     names = model.class_names
     k = len(names)
     wanted = torch.arange(len(fake)) % k

@@ -22,6 +22,7 @@ import numpy as np
 import torch
 
 from ..errors import DataError
+from ..sample import make_grid
 
 DEFAULT_QUANTILE = 0.01
 BLOCK_ELEMENTS = 1 << 21  # float64 elements of one block of rows (16 MiB)
@@ -139,8 +140,6 @@ def pair_sheet(
 ) -> np.ndarray:
     """An image (H, W, C) uint8 of generated samples (upper row of each pair of rows) above
     their nearest training images (lower row). ``fake``, ``train``: uint8 (N, C, H, W)."""
-    from ..sample import make_grid
-
     if not pairs:
         raise DataError("no pairs to show")
     if fake.shape[1:] != train.shape[1:]:

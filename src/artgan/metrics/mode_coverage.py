@@ -24,6 +24,7 @@ import math
 
 import numpy as np
 
+from ..data.points import MIXTURES
 from ..errors import DataError
 
 
@@ -78,8 +79,6 @@ def _to_numpy(values):
 def score_mixture(model, mixture: str, n: int = 2500, seed: int = 0) -> dict:
     """Draw ``n`` samples from ``model`` (deterministic by ``seed``) and score them against a
     built-in mixture (``ring8`` or ``grid25``) with the protocol above."""
-    from ..data.points import MIXTURES
-
     if mixture not in MIXTURES:
         raise DataError(f"unknown mixture {mixture!r}; valid: {', '.join(MIXTURES)}")
     means_fn, std = MIXTURES[mixture]

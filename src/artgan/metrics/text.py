@@ -18,6 +18,7 @@ import math
 import torch
 
 from ..config import DataConfig
+from ..data import load_dataset
 from ..errors import DataError
 
 IGNORE = -100  # cross_entropy's ignore_index: padding past a stream's end
@@ -83,7 +84,5 @@ def held_out_bpc(model, dataset) -> dict:
 def evaluate_bpc(model, data: DataConfig) -> dict:
     """Held-out BPC of ``model`` on the held-out part of ``data`` (e.g. the run's own data
     section): what ``artgan eval`` reports for a text model."""
-    from ..data import load_dataset
-
     dataset = load_dataset(dataclasses.replace(data, split="train"), model.config.seq_len)
     return {**held_out_bpc(model, dataset), "data": data.source}
