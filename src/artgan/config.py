@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import types
 import typing
 from dataclasses import dataclass, field
@@ -23,6 +24,10 @@ from .errors import ConfigError
 
 def to_dict(config: Any) -> dict:
     return dataclasses.asdict(config)
+
+
+MAX_LR = 10.0  # far above any useful Adam step; larger only diverges
+FLOAT32_MAX = 3.4e38  # the largest number a float32 tensor (weights, learning rates) holds
 
 
 def _field_types(cls: type) -> dict[str, Any]:
@@ -64,8 +69,12 @@ def _coerce(value: Any, annotation: Any, name: str) -> Any:
             raise ConfigError(f"{name} must be a number, got {value!r}")
         try:
             number = float(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise ConfigError(f"{name} must be a number, got {value!r}") from None
+        if not math.isfinite(number) or abs(number) > FLOAT32_MAX:
+            raise ConfigError(f"{name} must be a finite number of sensible size, got {value!r}")
+        if annotation is int and abs(number) >= 2**63:
+            raise ConfigError(f"{name} must fit in 64 bits, got {value!r}")
         if annotation is int:
             if number != int(number):
                 raise ConfigError(f"{name} must be a whole number, got {value!r}")
@@ -265,8 +274,11 @@ class TrainConfig:
             raise ConfigError("train.steps must be at least 1")
         if self.batch_size < 1:
             raise ConfigError("train.batch_size must be at least 1")
-        if self.lr_g <= 0 or self.lr_d <= 0:
-            raise ConfigError("learning rates must be positive")
+        if not (0 < self.lr_g <= MAX_LR and 0 < self.lr_d <= MAX_LR):
+            raise ConfigError(
+                f"learning rates must be above 0 and at most {MAX_LR}, got "
+                f"lr_g {self.lr_g:g}, lr_d {self.lr_d:g}"
+            )
         if self.lr_decay not in ("none", "linear", "cosine"):
             raise ConfigError(
                 f"train.lr_decay must be none, linear or cosine, got {self.lr_decay!r}"
@@ -282,6 +294,8 @@ class TrainConfig:
                 raise ConfigError(f"train.{name} must be >= 0")
         if self.keep_checkpoints < 1:
             raise ConfigError("train.keep_checkpoints must be at least 1")
+        if not 0 <= self.seed < 2**32:  # derived per-rank and per-epoch seeds must fit 64 bits
+            raise ConfigError(f"train.seed must be from 0 to {2**32 - 1}, got {self.seed}")
 
 
 @dataclass

@@ -37,8 +37,8 @@ def sample_images(model, n: int, seed: int, classes: str | None = None) -> np.nd
 
 def make_grid(images: torch.Tensor, columns: int | None = None, padding: int = 2) -> np.ndarray:
     """(N, C, H, W) in [-1, 1] -> one uint8 (H', W', C) picture, ``columns`` wide."""
-    if columns is not None and columns < 1:
-        raise ConfigError(f"the grid needs at least 1 column, got {columns}")
+    if columns is not None and not 1 <= columns <= len(images):
+        raise ConfigError(f"the grid needs 1 to {len(images)} columns, got {columns}")
     tiles = to_uint8(images)
     n, h, w, c = tiles.shape
     columns = columns or max(1, math.ceil(math.sqrt(n)))

@@ -4,9 +4,11 @@ or a traceback."""
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
+import torch
 
 import artgan
 from artgan.cli.main import main
@@ -111,3 +113,111 @@ def test_kill_during_log_truncation_keeps_every_earlier_line(trained_pair, tmp_p
     assert not list(run_dir.glob(".*.tmp"))
     artgan.train(resume=run_dir, steps=3)
     assert _log_steps(run_dir) == [1, 2, 3]
+
+
+def _edit_config(**fields):
+    def edit(checkpoint):
+        meta = json.loads((checkpoint / "config.json").read_text())
+        for key, value in fields.items():
+            section, _, name = key.partition("__")
+            if name:
+                meta[section][name] = value
+            else:
+                meta[section] = value
+        (checkpoint / "config.json").write_text(json.dumps(meta))
+
+    return edit
+
+
+def _edit_state(change):
+    def edit(checkpoint):
+        path = checkpoint / "training_state.pt"
+        torch.save(change(torch.load(path, weights_only=True)), path)
+
+    return edit
+
+
+def _torch_rng(state, value):
+    return {**state, "rng": {**state["rng"], "torch": value}}
+
+
+DAMAGE = {
+    "format_version a string": (_edit_config(format_version="1"), "format_version"),
+    "model a string": (_edit_config(model="dcgan"), "'model'"),
+    "data a string": (_edit_config(data="x"), "'data'"),
+    "width NaN": (_edit_config(model__width=float("nan")), "model.width"),
+    "width 1e7": (_edit_config(model__width=10**7), "parameters"),
+    "z_dim 1e9": (_edit_config(model__z_dim=10**9), "parameters"),
+    "state {}": (_edit_state(lambda s: {}), "'step'"),
+    "no D optimiser": (
+        _edit_state(lambda s: {**s, "optimizers": {"G": s["optimizers"]["G"]}}),
+        "no state for D",
+    ),
+    "step a string": (_edit_state(lambda s: {**s, "step": "1"}), "'step'"),
+    "negative step": (_edit_state(lambda s: {**s, "step": -5}), "'step'"),
+    "bad RNG state": (
+        _edit_state(lambda s: _torch_rng(s, torch.zeros(3, dtype=torch.uint8))),
+        "rng|RNG",
+    ),
+    "no ema.safetensors": (lambda c: (c / "ema.safetensors").unlink(), "ema.safetensors"),
+}
+
+
+@pytest.mark.parametrize("damage", list(DAMAGE))
+def test_damaged_checkpoint_is_one_line_naming_file_and_field(run, damage, capsys):
+    run_dir, _ = run
+    edit, expected = DAMAGE[damage]
+    checkpoint = resolve_checkpoint(run_dir)
+    edit(checkpoint)
+    log_before = (run_dir / "log.jsonl").read_bytes()
+    out = run_dir / "g.png"
+    capsys.readouterr()
+    codes = [
+        main(["sample", str(run_dir), "--n", "1", "--out", str(out)]),
+        main(["train", "--resume", str(run_dir), "--steps", "3"]),
+    ]
+    errors = capsys.readouterr().err.strip().splitlines()
+    assert 2 in codes and all(code in (0, 2) for code in codes)
+    assert len(errors) == codes.count(2) and "Traceback" not in "".join(errors)
+    assert re.search(expected, errors[0])
+    if codes[1] == 2:  # a refused resume changes nothing, and never drops earlier log lines
+        assert (run_dir / "log.jsonl").read_bytes() == log_before
+
+
+def test_resume_given_a_checkpoint_folder_names_the_run(run, capsys):
+    run_dir, _ = run
+    assert main(["train", "--resume", str(resolve_checkpoint(run_dir)), "--steps", "2"]) == 2
+    assert f"use --resume {run_dir}" in capsys.readouterr().err
+
+
+def test_disk_full_while_checkpointing_is_one_error_and_keeps_the_last_one(run, monkeypatch):
+    import artgan.training.checkpoint as ck
+
+    run_dir, _ = run
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(ck.torch, "save", full)
+    with pytest.raises(CheckpointError, match="No space left on device.*previous checkpoint"):
+        artgan.train(resume=run_dir, steps=2)
+    monkeypatch.undo()
+    assert resolve_checkpoint(run_dir).name == "step-00000001"
+    assert not list((run_dir / "checkpoints").glob(".step-*"))
+    assert load_model(run_dir).sample(1, seed=0).shape[0] == 1
+
+
+def test_a_checkpoint_of_another_shape_says_why(run, trained_pair, tmp_path):
+    run_dir, _ = run
+    wide = artgan.train(
+        {
+            **tiny_run_config(steps=1, run_dir=str(tmp_path / "wide")),
+            "model": {**tiny_run_config()["model"], "width": 16},
+        }
+    )
+    checkpoint = resolve_checkpoint(run_dir)
+    (checkpoint / "model.safetensors").write_bytes(
+        (resolve_checkpoint(wide) / "model.safetensors").read_bytes()
+    )
+    with pytest.raises(CheckpointError, match=r"does not fit this dcgan model \(size mismatch"):
+        load_model(run_dir)

@@ -40,8 +40,8 @@ def add_parser(subparsers) -> None:
 def run(args) -> int:
     from ..training.checkpoint import load_model
 
-    if args.steps < 2 or args.keyframes < 2 or args.n < 1 or args.fps <= 0:
-        raise ArtganError("need --steps >= 2, --keyframes >= 2, --n >= 1 and --fps > 0")
+    if args.steps < 2 or args.keyframes < 2 or args.n < 1 or not 0 < args.fps <= 100:
+        raise ArtganError("need --steps >= 2, --keyframes >= 2, --n >= 1 and --fps from 0 to 100")
     out = Path(args.out)
     if out.suffix.lower() != ".gif":
         raise ArtganError(f"--out must be a .gif file, got {out.name}")

@@ -38,8 +38,15 @@ COMMAND_MODULES = [
 ]
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, with its errors on one line (usage is one ``--help`` away) and exit 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"artgan: error: {self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="artgan",
         description="Make art with generative models.",
     )
@@ -70,6 +77,10 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into e.g. `head`, which closed early
         sys.stderr.close()
         return 0
+    except OSError as error:  # a folder that is a file, a read-only or full disk, ...
+        where = f": {error.filename}" if error.filename else ""
+        print(f"artgan: error: {error.strerror or error}{where}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -140,5 +140,8 @@ def make_generator(seed: int | None, generator: torch.Generator | None = None) -
     if seed is None:
         g.seed()
     else:
-        g.manual_seed(int(seed))
+        try:
+            g.manual_seed(int(seed))
+        except (RuntimeError, ValueError, OverflowError):
+            raise ConfigError(f"seed {seed} does not fit in 64 bits (0 to 2**64-1)") from None
     return g

@@ -10,6 +10,7 @@ conditional batch-norm parameters.
 
 from __future__ import annotations
 
+import math
 import re
 
 import torch
@@ -92,8 +93,8 @@ def parse_class_spec(text: str) -> list[tuple[str, float]]:
                 f"bad class weight in {item!r}; write a blend as name:weight,name:weight "
                 "(e.g. monet:0.5,vangogh:0.5)"
             ) from None
-        if value < 0:
-            raise ConfigError(f"class weights must be >= 0, got {item!r}")
+        if not math.isfinite(value) or value < 0:
+            raise ConfigError(f"class weights must be finite numbers >= 0, got {item!r}")
         parts.append((name.strip(), value))
     if not parts or sum(w for _, w in parts) <= 0:
         raise ConfigError(f"no class with a positive weight in {text!r}")

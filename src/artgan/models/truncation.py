@@ -15,14 +15,18 @@ import torch
 from ..errors import ConfigError
 
 MIN_TRUNCATION = 0.05
+MAX_TRUNCATION = 100.0  # beyond a few units nothing is ever outside: the same as off
 MAX_REDRAWS = 64
 
 
 def check_truncation(truncation: float | None) -> float:
     """``truncation`` as a float, 0 meaning off; an error for NaN, infinity, negative or tiny."""
     t = float(truncation or 0.0)
-    if not math.isfinite(t) or t < 0:
-        raise ConfigError(f"truncation must be a finite number >= 0 (0 = off), got {t}")
+    if not math.isfinite(t) or not 0 <= t <= MAX_TRUNCATION:
+        raise ConfigError(
+            f"truncation must be from 0 (off) to {MAX_TRUNCATION:g} (0.5 to 1.0 is usual), "
+            f"got {t:g}"
+        )
     if 0 < t < MIN_TRUNCATION:
         raise ConfigError(
             f"truncation {t:g} is below {MIN_TRUNCATION}: almost every latent would be rejected; "

@@ -25,7 +25,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-from ..errors import CheckpointError, UnknownNameError
+from ..errors import ArtganError, CheckpointError, ConfigError, UnknownNameError
 from ..run_folder import (  # noqa: F401  (weights_sha256: re-exported)
     CHECKPOINT_META_FILE,
     EMA_WEIGHTS_FILE,
@@ -108,8 +108,30 @@ def save_checkpoint(
     name = f"step-{step:08d}"
     final = folder / name
     tmp = folder / f".{name}.tmp-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
+    try:
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir()
+        _write_checkpoint_files(tmp, model, ema, training_state, meta)
+        if final.exists():
+            shutil.rmtree(final)
+        os.replace(tmp, final)
+        atomic_write_text(folder / "LATEST", name + "\n")
+    except (OSError, SafetensorError, RuntimeError) as error:  # disk full, read-only folder
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise CheckpointError(
+            f"could not write the step-{step} checkpoint in {folder}: "
+            f"{getattr(error, 'strerror', None) or str(error).splitlines()[0]}; the previous "
+            "checkpoint is intact (free some disk space or make the folder writable, then "
+            "resume)"
+        ) from None
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _prune(folder, keep)
+    return final
+
+
+def _write_checkpoint_files(tmp: Path, model, ema: dict, training_state: dict, meta: dict):
     save_file(
         clean_state_dict(model.state_dict()),
         str(tmp / MODEL_FILE),
@@ -122,12 +144,6 @@ def save_checkpoint(
         save_file(clean_state_dict(ema_state), str(tmp / EMA_FILE), metadata={"format": "pt"})
     (tmp / CONFIG_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     torch.save(training_state, tmp / STATE_FILE)
-    if final.exists():
-        shutil.rmtree(final)
-    os.replace(tmp, final)
-    atomic_write_text(folder / "LATEST", name + "\n")
-    _prune(folder, keep)
-    return final
 
 
 def _prune(folder: Path, keep: int) -> None:
@@ -207,13 +223,33 @@ def read_meta(checkpoint: Path) -> dict:
         meta = json.loads((checkpoint / CONFIG_FILE).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise CheckpointError(f"{checkpoint / CONFIG_FILE} is unreadable: {error}") from None
+    path = checkpoint / CONFIG_FILE
     if not isinstance(meta, dict) or "family" not in meta or "model" not in meta:
-        raise CheckpointError(f"{checkpoint / CONFIG_FILE} is not an artgan model config")
+        raise CheckpointError(f"{path} is not an artgan model config")
+    for key, kind, what in META_SCHEMA:
+        if key in meta and (not isinstance(meta[key], kind) or isinstance(meta[key], bool)):
+            raise CheckpointError(
+                f"{path}: field {key!r} must be {what}, got {type(meta[key]).__name__} "
+                f"{str(meta[key])[:40]!r}; the file is damaged (use another checkpoint)"
+            )
+    if meta.get("step", 0) < 0 or meta.get("format_version", 0) < 0:
+        raise CheckpointError(f"{path}: 'step' and 'format_version' must be >= 0")
     if meta.get("format_version", 0) > FORMAT_VERSION:
         raise CheckpointError(
             f"{checkpoint} was written by a newer artgan (format {meta['format_version']}); upgrade"
         )
     return meta
+
+
+# (field, type, in words): what a checkpoint's config.json must hold, checked on load.
+META_SCHEMA = (
+    ("format_version", int, "a whole number"),
+    ("family", str, "a model family name"),
+    ("model", dict, "an object (the model config)"),
+    ("data", dict, "an object (the data description)"),
+    ("step", int, "a whole number"),
+    ("run_id", str, "text"),
+)
 
 
 def _load_tensors(path: Path) -> dict[str, torch.Tensor]:
@@ -235,7 +271,38 @@ def build_from_meta(meta: dict):
         raise CheckpointError(f"checkpoint of an unknown model family: {error}") from None
     model_cfg = dict(meta["model"])
     model_cfg.pop("name", None)
-    return cls(from_dict(cls.config_class, model_cfg, prefix="model"))
+    try:
+        config = from_dict(cls.config_class, model_cfg, prefix="model")
+        check_model_size(lambda: cls(config), f"the {meta['family']} model")
+        return cls(config)
+    except ArtganError as error:
+        raise CheckpointError(f"checkpoint config: {error}") from None
+
+
+MAX_PARAMETERS = 2_000_000_000  # 8 GB of float32 weights
+
+
+def check_model_size(build, what: str = "the model") -> None:
+    """Build on PyTorch's "meta" device (no memory) and refuse a model whose parameter count
+    cannot be allocated, before the real build tries (``model.width 1e7``)."""
+    try:
+        with torch.device("meta"):
+            model = build()
+    except ArtganError:
+        raise
+    except (RuntimeError, ValueError, OverflowError, MemoryError) as error:
+        raise ConfigError(
+            f"{what} cannot be built with these settings ({str(error).splitlines()[0][:120]}); "
+            "lower model.width, model.z_dim or the image size"
+        ) from None
+    except Exception:  # noqa: BLE001  a family that cannot build on "meta": the real build says
+        return
+    count = sum(p.numel() for p in model.parameters())
+    if count > MAX_PARAMETERS:
+        raise ConfigError(
+            f"{what} would have {count:,} parameters (limit {MAX_PARAMETERS:,}); lower "
+            "model.width, model.z_dim or the image size"
+        )
 
 
 def load_weights(model, tensors: dict[str, torch.Tensor], source: Path, strict: bool = True):
@@ -243,19 +310,52 @@ def load_weights(model, tensors: dict[str, torch.Tensor], source: Path, strict: 
         missing, unexpected = model.load_state_dict(tensors, strict=False)
     except RuntimeError as error:
         raise CheckpointError(
-            f"{source} does not fit this {model.name} model: {str(error).splitlines()[0]}"
+            f"{source} does not fit this {_model_name(model)} model ({_first_mismatch(error)}); "
+            "it was saved by a model with other settings"
         ) from None
     if strict and (missing or unexpected):
         raise CheckpointError(
-            f"{source} does not fit this {model.name} model "
+            f"{source} does not fit this {_model_name(model)} model "
             f"({len(missing)} missing, {len(unexpected)} unexpected weights)"
         )
+
+
+def _model_name(model) -> str:
+    return getattr(model, "name", None) or type(model).__name__
+
+
+def _first_mismatch(error: RuntimeError) -> str:
+    """The first specific line of a load_state_dict error (its first line is only a header)."""
+    lines = [line.strip().rstrip(".") for line in str(error).splitlines() if line.strip()]
+    specific = [line for line in lines[1:] if "size mismatch" in line or "key" in line.lower()]
+    return (specific or lines or ["shapes differ"])[0][:300]
+
+
+def check_device(device: str | torch.device) -> torch.device:
+    """A device this machine has, or a one-line error."""
+    try:
+        parsed = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ConfigError(f"unknown device {device!r}; use cpu, cuda, cuda:N or mps") from None
+    if parsed.type == "cuda" and not torch.cuda.is_available():
+        raise ConfigError(f"--device {device}: no CUDA GPU is available here; use --device cpu")
+    if parsed.type == "cuda" and parsed.index is not None:
+        if parsed.index >= torch.cuda.device_count():
+            raise ConfigError(
+                f"--device {device}: this machine has {torch.cuda.device_count()} CUDA GPU(s)"
+            )
+    mps = getattr(torch.backends, "mps", None)
+    if parsed.type == "mps" and not (mps and mps.is_available()):
+        raise ConfigError(f"--device {device}: Apple MPS is not available here; use --device cpu")
+    return parsed
 
 
 def load_model(
     path: str | Path, device: str = "cpu", use_ema: bool = True, expect_family: str | None = None
 ):
     """Rebuild a model from its checkpoint: safetensors + config.json only, never a pickle."""
+    if device != "auto":
+        check_device(device)
     checkpoint = resolve_checkpoint(path)
     meta = read_meta(checkpoint)
     if expect_family and meta["family"] != expect_family:
@@ -272,16 +372,65 @@ def load_model(
     return model.to(device).eval()
 
 
-def load_training_state(checkpoint: Path) -> dict:
+def load_training_state(checkpoint: Path, optimizers=None) -> dict:
+    """The training state, checked field by field (``optimizers``: the names it must hold)."""
     path = checkpoint / STATE_FILE
     try:
-        return torch.load(path, map_location="cpu", weights_only=True)
+        state = torch.load(path, map_location="cpu", weights_only=True)
     except FileNotFoundError:
         raise CheckpointError(f"{checkpoint} has no training state ({STATE_FILE})") from None
     except Exception as error:  # corrupted zip, refused pickle: never fall back to unpickling
         raise CheckpointError(
             f"{path} is corrupted or unsafe ({type(error).__name__}); use an earlier checkpoint"
         ) from None
+    problem = training_state_problem(state, optimizers)
+    if problem:
+        raise CheckpointError(f"{path}: {problem}; the file is damaged (use another checkpoint)")
+    return state
+
+
+def training_state_problem(state, optimizers=None) -> str:
+    """What is wrong with a loaded training state ('' when nothing)."""
+    if not isinstance(state, dict):
+        return f"holds a {type(state).__name__}, not the training state"
+    for key in ("step", "batch_position"):
+        value = state.get(key)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            return f"field {key!r} must be a whole number >= 0, got {str(value)[:40]!r}"
+    if not isinstance(state.get("optimizers"), dict):
+        return "field 'optimizers' is missing or not a dict"
+    missing = sorted(set(optimizers or ()) - set(state["optimizers"]))
+    if missing:
+        return f"field 'optimizers' has no state for {', '.join(missing)}"
+    for name, optimizer in state["optimizers"].items():
+        if not isinstance(optimizer, dict) or not {"state", "param_groups"} <= set(optimizer):
+            return f"field 'optimizers.{name}' is not an optimizer state"
+    rngs = state.get("rng")
+    for rng in rngs if isinstance(rngs, list) else [rngs]:
+        problem = _rng_problem(rng)
+        if problem:
+            return f"field 'rng' {problem}"
+    if not isinstance(state.get("model_extra", {}), dict):
+        return "field 'model_extra' is not a dict"
+    return ""
+
+
+def _rng_problem(rng) -> str:
+    if not isinstance(rng, dict):
+        return "is not a dict of random generator states"
+    torch_state = rng.get("torch")
+    if not isinstance(torch_state, torch.Tensor) or torch_state.dtype != torch.uint8:
+        return "has no valid 'torch' generator state"
+    try:
+        keys, _pos, _has_gauss, _gauss = rng["numpy"]
+        version, internal, _gauss_next = rng["python"]
+        if not isinstance(keys, torch.Tensor) or keys.numel() != 624:
+            return "has no valid 'numpy' generator state"
+        if not isinstance(internal, torch.Tensor) or internal.numel() != 625:
+            return "has no valid 'python' generator state"
+    except (KeyError, TypeError, ValueError):
+        return "has no valid 'numpy' or 'python' generator state"
+    return ""
 
 
 def load_ema_tensors(checkpoint: Path) -> dict[str, torch.Tensor]:

@@ -23,12 +23,16 @@ import torch
 from ..config import RunConfig, to_dict
 from ..data import BatchStream, load_dataset
 from ..devices import select_device
-from ..errors import ConfigError, TrainingDivergedError
+from ..errors import CheckpointError, ConfigError, TrainingDivergedError
 from ..models import build_model
 from ..provenance import GenerationRecord
 from . import distributed
 from .atomic import atomic_write_text
 from .checkpoint import (
+    EMA_FILE,
+    MODEL_FILE,
+    STATE_FILE,
+    check_model_size,
     clean_leftovers,
     load_ema_tensors,
     load_model,
@@ -107,6 +111,7 @@ class Trainer:
             self.dataset.to(self.device)  # uint8 batches become float there (data/dataset.py)
 
         torch.manual_seed(c.train.seed)  # same initial weights on every rank and every run
+        check_model_size(lambda: build_model(c.model), f"the {c.model.name} model")
         self.model = build_model(c.model).to(self.device)
         distributed.broadcast_module(self.model, self.dist)
         torch.manual_seed(c.train.seed * 1009 + self.dist.rank)  # per-rank noise streams
@@ -169,19 +174,33 @@ class Trainer:
     def _restore(self, checkpoint: Path) -> None:
         load_weights(self.model, load_raw_tensors(checkpoint), checkpoint)
         ema_tensors = load_ema_tensors(checkpoint)
+        if self.ema and not ema_tensors:
+            raise CheckpointError(
+                f"{checkpoint} has no {EMA_FILE}, but this run averages its weights "
+                "(train.ema_decay > 0); resume from another checkpoint"
+            )
         for name, ema in self.ema.items():
             prefix = f"{name}."
-            ema.load_state_dict(
-                {k[len(prefix) :]: v for k, v in ema_tensors.items() if k.startswith(prefix)}
+            load_weights(
+                ema.shadow,
+                {k[len(prefix) :]: v for k, v in ema_tensors.items() if k.startswith(prefix)},
+                checkpoint / EMA_FILE,
             )
-        state = load_training_state(checkpoint)
-        for name, opt in self.optimizers.items():
-            opt.load_state_dict(state["optimizers"][name])
-        self.step = int(state["step"])
-        self.stream.position = int(state["batch_position"])
-        rngs = state["rng"]
-        set_rng_state(rngs[self.dist.rank] if isinstance(rngs, list) else rngs)
-        self.model.load_extra_training_state(state.get("model_extra", {}))
+        state = load_training_state(checkpoint, optimizers=self.optimizers)
+        path = checkpoint / STATE_FILE
+        try:
+            for name, opt in self.optimizers.items():
+                opt.load_state_dict(state["optimizers"][name])
+            rngs = state["rng"]
+            set_rng_state(rngs[self.dist.rank] if isinstance(rngs, list) else rngs)
+            self.model.load_extra_training_state(state.get("model_extra", {}))
+        except (KeyError, IndexError, RuntimeError, TypeError, ValueError) as error:
+            raise CheckpointError(
+                f"{path} does not fit this run ({str(error).splitlines()[0][:160]}); the file is "
+                "damaged or from another model (use another checkpoint)"
+            ) from None
+        self.step = state["step"]
+        self.stream.position = state["batch_position"]
 
     # --- the loop ------------------------------------------------------------------------
     def _autocast(self):
@@ -406,6 +425,11 @@ def train(config=None, resume: str | Path | None = None, **overrides) -> Path | 
     resume_from = None
     if resume is not None:
         run_dir = Path(resume)
+        if not (run_dir / "checkpoints").is_dir() and (run_dir / MODEL_FILE).is_file():
+            raise CheckpointError(
+                f"--resume takes a run folder, and {run_dir} is a checkpoint inside one; "
+                f"use --resume {run_dir.parent.parent}"
+            )
         resume_from = resolve_checkpoint(run_dir)
         base = read_run_config(run_dir)
         base["run_dir"] = str(run_dir)
