@@ -77,9 +77,11 @@ def stylize_array(
     """uint8 (H, W, C) -> uint8 (H, W, C') restyled, C' the model's channels."""
     check_translator(model)
     height, width = image.shape[:2]
+    if not 0 < max_megapixels < float("inf"):
+        raise ArtganError(f"--max-megapixels must be a number above 0, got {max_megapixels:g}")
     if height * width / 1e6 > max_megapixels:
         raise ArtganError(
-            f"a {width}x{height} image is {height * width / 1e6:.0f} megapixels, more than "
+            f"a {width}x{height} image is {height * width / 1e6:.3g} megapixels, more than "
             f"--max-megapixels {max_megapixels:g}; pass a larger limit or a smaller image"
         )
     if tile < 16 or overlap < 0 or 2 * overlap >= tile:

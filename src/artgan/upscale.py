@@ -17,9 +17,11 @@ def upscale_image(
     height, width, channels = image.shape
     scale = model.scale
     megapixels = height * width * scale * scale / 1e6
+    if not 0 < max_megapixels < float("inf"):
+        raise ArtganError(f"--max-megapixels must be a number above 0, got {max_megapixels:g}")
     if megapixels > max_megapixels:
         raise ArtganError(
-            f"a {width}x{height} image enlarged {scale}x is {megapixels:.0f} megapixels, more than "
+            f"a {width}x{height} image enlarged {scale}x is {megapixels:.3g} megapixels, more than "
             f"--max-megapixels {max_megapixels:g}; pass a larger limit or a smaller image"
         )
     if channels != model.config.channels:

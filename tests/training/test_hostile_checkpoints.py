@@ -221,3 +221,17 @@ def test_a_checkpoint_of_another_shape_says_why(run, trained_pair, tmp_path):
     )
     with pytest.raises(CheckpointError, match=r"does not fit this dcgan model \(size mismatch"):
         load_model(run_dir)
+
+
+def test_a_checkpoint_of_nan_weights_is_refused_not_sampled(run, capsys):
+    from safetensors.torch import load_file, save_file
+
+    run_dir, _ = run
+    checkpoint = resolve_checkpoint(run_dir)
+    for name in ("model.safetensors", "ema.safetensors"):
+        tensors = load_file(str(checkpoint / name))
+        save_file({k: v.float() * float("nan") for k, v in tensors.items()}, str(checkpoint / name))
+    out = run_dir / "g.png"
+    assert main(["sample", str(run_dir), "--n", "1", "--out", str(out)]) == 2
+    assert "NaN or infinite weights" in capsys.readouterr().err and not out.exists()
+    assert load_model(run_dir, allow_nonfinite=True) is not None

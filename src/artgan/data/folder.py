@@ -65,7 +65,8 @@ def path_hashes(relative: str) -> tuple[float, float]:
     """Two stable uniform numbers in [0, 1) from a relative path: one decides the held-out
     split, the other the order in which ``data.limit`` keeps files. A path hash (not a seeded
     shuffle) keeps a file on the same side when others are added or removed."""
-    digest = hashlib.sha256(relative.encode("utf-8")).digest()
+    # surrogateescape: a file name that is not UTF-8 hashes as its own bytes, no error
+    digest = hashlib.sha256(relative.encode("utf-8", "surrogateescape")).digest()
     return (int.from_bytes(digest[:8], "big") / 2**64, int.from_bytes(digest[8:16], "big") / 2**64)
 
 

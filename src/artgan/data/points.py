@@ -72,9 +72,18 @@ def load_point_file(path: Path, config: DataConfig) -> InMemoryDataset:
         raise DataError(f"cannot read points from {path}: {error}") from None
     if array.ndim != 2 or array.shape[0] < 2 or not np.issubdtype(array.dtype, np.number):
         raise DataError(f"{path} must hold an (N, D) numeric array of points, got {array.shape}")
+    if array.shape[1] != 2:  # the 2-D models, plots and mode-coverage metrics take (x, y)
+        raise DataError(
+            f"{path} holds points with {array.shape[1]} columns; a points file has 2 (x, y)"
+        )
     finite = np.isfinite(array).all(axis=1)
     skipped = int((~finite).sum())
     array = array[finite]
+    if len(array) < 2:
+        raise DataError(
+            f"{path} has {len(array)} usable point(s): {skipped} of {len(finite)} rows hold NaN "
+            "or infinite values"
+        )
     if config.limit:
         array = array[: config.limit]
     report = DataReport(name=path.name, count=len(array), skipped=skipped)

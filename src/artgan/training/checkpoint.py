@@ -351,9 +351,14 @@ def check_device(device: str | torch.device) -> torch.device:
 
 
 def load_model(
-    path: str | Path, device: str = "cpu", use_ema: bool = True, expect_family: str | None = None
+    path: str | Path,
+    device: str = "cpu",
+    use_ema: bool = True,
+    expect_family: str | None = None,
+    allow_nonfinite: bool = False,
 ):
-    """Rebuild a model from its checkpoint: safetensors + config.json only, never a pickle."""
+    """Rebuild a model from its checkpoint: safetensors + config.json only, never a pickle.
+    Weights holding NaN or infinity (a diverged run) are refused unless ``allow_nonfinite``."""
     if device != "auto":
         check_device(device)
     checkpoint = resolve_checkpoint(path)
@@ -368,8 +373,20 @@ def load_model(
     if use_ema and ema_path.is_file():
         ema = _load_tensors(ema_path)
         load_weights(model, ema, ema_path, strict=False)
+    bad = [name for name, value in model.state_dict().items() if not _finite(value)]
+    if bad and not allow_nonfinite:
+        raise CheckpointError(
+            f"{checkpoint} holds NaN or infinite weights ({len(bad)} tensors, e.g. {bad[0]}): it "
+            "was saved from a diverged run and would only make noise; use an earlier checkpoint"
+        )
     model.origin = Checkpoint(checkpoint, meta)
     return model.to(device).eval()
+
+
+def _finite(value) -> bool:
+    return not (isinstance(value, torch.Tensor) and value.is_floating_point()) or bool(
+        torch.isfinite(value).all()
+    )
 
 
 def load_training_state(checkpoint: Path, optimizers=None) -> dict:
