@@ -193,6 +193,30 @@ class ModelConfig:
         """Dotted settings (``{"train.lr_g": 1e-3, "data.crop": "random"}``) for a new run."""
         return {}
 
+    @classmethod
+    def presets(cls, context: DefaultsContext) -> dict[str, dict[str, Any]]:
+        """Named runs sized for a time budget, dotted settings like ``run_defaults``':
+        ``quick`` (a first look in a few minutes on a laptop CPU), ``cpu`` (a result worth
+        keeping in about an hour on a CPU), ``gpu`` (the paper's scale, for a GPU).
+        ``--preset NAME`` applies one over the family's defaults and under the options given."""
+        return {}
+
+
+PRESET_NAMES = ("quick", "cpu", "gpu")
+
+
+def budget_presets(settings: dict[str, tuple]) -> dict[str, dict[str, Any]]:
+    """A family's ``presets`` from one (quick, cpu, gpu) triple per dotted setting (one of
+    them ``train.steps``), with previews every fifth of the run and a checkpoint at its middle."""
+    out = {}
+    for index, name in enumerate(PRESET_NAMES):
+        chosen = {key: values[index] for key, values in settings.items()}
+        steps = int(chosen["train.steps"])
+        chosen["train.sample_every"] = max(1, steps // 5)
+        chosen["train.checkpoint_every"] = max(1, steps // 2)
+        out[name] = chosen
+    return out
+
 
 # ----------------------------------------------------------------------------- run sections
 
@@ -306,6 +330,8 @@ class RunConfig:
     data: DataConfig = field(default_factory=DataConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     run_dir: str = ""  # empty: runs/NNNNN-<model>-<data>
+    # The --preset a new run took and its settings (not saved: the values are).
+    applied_preset: dict = field(default_factory=dict, compare=False)
 
     @property
     def model_name(self) -> str:

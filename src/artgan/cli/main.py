@@ -71,9 +71,9 @@ def main(argv: list[str] | None = None) -> int:
     except ArtganError as error:
         print(f"artgan: error: {error}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("artgan: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as error:  # training's says where it saved (training/interrupt.py)
+        print(f"artgan: {str(error) or 'interrupted'}", file=sys.stderr)
+        return getattr(error, "exit_status", 130)
     except BrokenPipeError:  # output piped into e.g. `head`, which closed early
         sys.stderr.close()
         return 0

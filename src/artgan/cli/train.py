@@ -7,6 +7,7 @@ import json
 import sys
 
 from ..devices import device_type
+from ..errors import ConfigError
 from ..training.run import build_run_config, describe_defaults
 from .options import parse_dotted
 
@@ -55,6 +56,13 @@ def add_parser(subparsers) -> None:
         help="class-conditional GAN (labels from subfolders or the dataset's classes); "
         "the same as --model.conditional true",
     )
+    p.add_argument(
+        "--preset",
+        choices=["quick", "cpu", "gpu"],
+        help="size a new run for a budget: quick (a first look in minutes on a laptop CPU), "
+        "cpu (about an hour on a CPU), gpu (the paper's scale); the options given win over it, "
+        "and --dry-run shows what it sets",
+    )
     p.add_argument("--seed", type=str)
     p.add_argument("--device", help="auto (default), cpu, cuda, cuda:N, mps")
     p.add_argument("--run-dir", help="run folder (default runs/NNNNN-<model>-<data>)")
@@ -85,9 +93,14 @@ def run(args) -> int:
     overrides.update(parse_dotted(args.extra))
     if args.run_dir:
         overrides["run_dir"] = args.run_dir
+    if args.preset:
+        overrides["preset"] = args.preset
     if args.dry_run:
         base = read_run_config(args.resume) if args.resume else args.config
-        config = build_run_config(base, overrides)
+        preset = overrides.pop("preset", None)
+        if preset and args.resume:
+            raise ConfigError("--preset sizes a new run; a resumed run keeps its own settings")
+        config = build_run_config(base, overrides, preset)
         print(json.dumps(config.to_dict(), indent=2))
         chosen = describe_defaults(config, device_type(config.train.device))
         if chosen:

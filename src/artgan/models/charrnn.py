@@ -29,7 +29,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..config import DefaultsContext, ModelConfig
+from ..config import DefaultsContext, ModelConfig, budget_presets
 from ..errors import ConfigError
 from ..registry import MODELS
 from .base import Batch, DataSpec, GenerativeModel, Phase, make_generator
@@ -83,6 +83,18 @@ class CharRNNConfig(ModelConfig):
             "train.batch_size": 50,
             "train.ema_decay": 0.0,
         }
+
+    @classmethod
+    def presets(cls, context: DefaultsContext) -> dict[str, dict[str, Any]]:
+        # quick: minutes on a laptop CPU; cpu: about an hour there; gpu: the paper's scale.
+        return budget_presets(
+            {
+                "model.width": (64, 128, 512),
+                "model.layers": (2, 2, 3),
+                "train.batch_size": (32, 64, 128),
+                "train.steps": (500, 4000, 20000),
+            }
+        )
 
     def with_data(self, spec: DataSpec) -> CharRNNConfig:
         vocabulary = getattr(spec, "vocabulary", None)

@@ -22,7 +22,7 @@ the run and then a linear decay to zero (the trainer's ``lr_decay linear``, from
 Phases, one loop: G (both generators), then D (both discriminators, on the fakes of this step's
 G phase). ``sample`` translates procedural paintings A -> B (for the shared checks and previews
 without a dataset); ``translate`` takes any images whose sides are multiples of 4
-(artgan.translate pads and tiles any image for it).
+(artgan.stylize pads and tiles any image for it).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from typing import Any, ClassVar
 
 import torch
 
-from ..config import DefaultsContext, ModelConfig
+from ..config import DefaultsContext, ModelConfig, budget_presets
 from ..data.two_domain import translation_run_defaults
 from ..errors import ConfigError
 from ..losses.objective import GANObjective, ObjectiveConfig
@@ -97,6 +97,19 @@ class CycleGANConfig(ModelConfig):
     @classmethod
     def run_defaults(cls, context: DefaultsContext) -> dict[str, Any]:
         return translation_run_defaults("unpaired")
+
+    @classmethod
+    def presets(cls, context: DefaultsContext) -> dict[str, dict[str, Any]]:
+        # quick: minutes on a laptop CPU; cpu: about an hour there; gpu: the paper's scale.
+        return budget_presets(
+            {
+                "model.image_size": (64, 128, 256),
+                "model.width": (8, 16, 64),
+                "model.blocks": (3, 6, 9),
+                "model.d_width": (16, 32, 64),
+                "train.steps": (300, 3000, 100000),
+            }
+        )
 
     def with_data(self, spec: DataSpec) -> CycleGANConfig:
         if len(spec.shape) != 3:

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import torch
 from torch import nn
 
-from ..config import ModelConfig
+from ..config import DefaultsContext, ModelConfig, budget_presets
 from ..errors import ConfigError
 from ..losses.objective import ObjectiveConfig
 from ..nn.conditional import (
@@ -71,6 +71,18 @@ class DCGANConfig(ModelConfig):
         check_conditional_fields(self)
         if self.conditional and self.g_norm != "batch":
             raise ConfigError("a conditional dcgan uses conditional batch norm: set g_norm batch")
+
+    @classmethod
+    def presets(cls, context: DefaultsContext) -> dict[str, dict[str, Any]]:
+        # quick: minutes on a laptop CPU; cpu: about an hour there; gpu: the paper's scale.
+        return budget_presets(
+            {
+                "model.image_size": (32, 32, 64),
+                "model.width": (16, 32, 64),
+                "train.batch_size": (32, 64, 128),
+                "train.steps": (400, 4000, 20000),
+            }
+        )
 
     def with_data(self, spec: DataSpec) -> DCGANConfig:
         if len(spec.shape) != 3:

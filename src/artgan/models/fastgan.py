@@ -45,7 +45,7 @@ import torch.nn.functional as F
 from PIL import Image
 from torch import nn
 
-from ..config import DefaultsContext, ModelConfig
+from ..config import DefaultsContext, ModelConfig, budget_presets
 from ..errors import ConfigError
 from ..losses.objective import ObjectiveConfig
 from ..nn.conditional import (
@@ -136,6 +136,18 @@ class FastGANConfig(ModelConfig):
         # The paper's batch of 8; its optimiser is the train section's default (Adam 2e-4,
         # betas 0.5/0.999, EMA 0.999).
         return {"model.image_size": size, "model.width": width, "train.batch_size": 8}
+
+    @classmethod
+    def presets(cls, context: DefaultsContext) -> dict[str, dict[str, Any]]:
+        # quick: minutes on a laptop CPU; cpu: about an hour there; gpu: the paper's scale.
+        return budget_presets(
+            {
+                "model.image_size": (128, 128, 256),
+                "model.width": (8, 16, 64),
+                "train.batch_size": (8, 8, 8),
+                "train.steps": (200, 2000, 50000),
+            }
+        )
 
     def with_data(self, spec: DataSpec) -> FastGANConfig:
         if len(spec.shape) != 3:

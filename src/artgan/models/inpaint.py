@@ -30,14 +30,14 @@ strokes, or either.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..config import ModelConfig
+from ..config import DefaultsContext, ModelConfig, budget_presets
 from ..data.masks import MASK_KINDS, random_masks
 from ..errors import ConfigError
 from ..losses.objective import GANObjective, ObjectiveConfig
@@ -45,6 +45,7 @@ from ..nn.image_to_image import PatchDiscriminator
 from ..registry import MODELS
 from .base import Batch, DataSpec, GenerativeModel, Phase, critic_then_generator, make_generator
 from .capabilities import Inpainter
+from .image_inputs import art_images
 
 
 @dataclass
@@ -93,6 +94,18 @@ class InpaintConfig(ModelConfig):
     @property
     def mask_kinds(self) -> tuple[str, ...]:
         return tuple(k.strip() for k in self.masks.split(",") if k.strip())
+
+    @classmethod
+    def presets(cls, context: DefaultsContext) -> dict[str, dict[str, Any]]:
+        # quick: minutes on a laptop CPU; cpu: about an hour there; gpu: the paper's scale.
+        return budget_presets(
+            {
+                "model.image_size": (32, 64, 64),
+                "model.width": (16, 16, 32),
+                "train.batch_size": (16, 16, 64),
+                "train.steps": (300, 2000, 20000),
+            }
+        )
 
     def with_data(self, spec: DataSpec) -> InpaintConfig:
         if len(spec.shape) != 3:
@@ -235,10 +248,11 @@ class Inpaint(GenerativeModel, Inpainter):
         images: torch.Tensor | None = None,
         masks: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """``images`` with their ``masks`` filled (random holes drawn from ``seed`` when no
-        masks are given): (N, C, H, W)."""
+        """``images`` with their ``masks`` filled; without them, ``n`` procedural paintings
+        with random holes, both drawn from ``seed``: (n, C, image_size, image_size)."""
         c = self.config
-        images = self.require_images(images)
+        if images is None:
+            images = art_images(n, c.image_size, c.channels, seed)
         if masks is None:
             rng = np.random.default_rng(int(make_generator(seed).initial_seed()))
             masks = random_masks(len(images), images.shape[-1], rng, c.mask_kinds)

@@ -28,7 +28,7 @@ from typing import Any, ClassVar
 
 import torch
 
-from ..config import DefaultsContext, ModelConfig
+from ..config import DefaultsContext, ModelConfig, budget_presets
 from ..data.two_domain import translation_run_defaults
 from ..errors import ConfigError
 from ..losses.objective import GANObjective, ObjectiveConfig
@@ -88,6 +88,19 @@ class Pix2PixConfig(ModelConfig):
     @classmethod
     def run_defaults(cls, context: DefaultsContext) -> dict[str, Any]:
         return translation_run_defaults("paired")
+
+    @classmethod
+    def presets(cls, context: DefaultsContext) -> dict[str, dict[str, Any]]:
+        # quick: minutes on a laptop CPU; cpu: about an hour there; gpu: the paper's scale.
+        return budget_presets(
+            {
+                "model.image_size": (64, 128, 256),
+                "model.width": (16, 32, 64),
+                "model.depth": (6, 7, 8),
+                "model.d_width": (16, 32, 64),
+                "train.steps": (300, 3000, 100000),
+            }
+        )
 
     def with_data(self, spec: DataSpec) -> Pix2PixConfig:
         if len(spec.shape) != 3:

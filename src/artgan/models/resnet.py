@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..config import ModelConfig
+from ..config import DefaultsContext, ModelConfig, budget_presets
 from ..errors import ConfigError
 from ..losses.objective import ObjectiveConfig
 from ..nn.conditional import (
@@ -71,6 +71,18 @@ class ResNetGANConfig(ModelConfig):
         check_conditional_fields(self)
         if self.conditional and self.g_norm != "batch":
             raise ConfigError("a conditional resnet uses conditional batch norm: set g_norm batch")
+
+    @classmethod
+    def presets(cls, context: DefaultsContext) -> dict[str, dict[str, Any]]:
+        # quick: minutes on a laptop CPU; cpu: about an hour there; gpu: the paper's scale.
+        return budget_presets(
+            {
+                "model.image_size": (32, 32, 32),
+                "model.width": (16, 32, 128),
+                "train.batch_size": (32, 32, 64),
+                "train.steps": (300, 3000, 50000),
+            }
+        )
 
     def with_data(self, spec: DataSpec) -> ResNetGANConfig:
         if len(spec.shape) != 3:

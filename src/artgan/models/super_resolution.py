@@ -29,13 +29,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..config import ModelConfig
+from ..config import DefaultsContext, ModelConfig, budget_presets
 from ..data.degrade import bicubic_downscale, bicubic_upscale, training_pair
 from ..errors import ConfigError
 from ..losses.objective import GANObjective, ObjectiveConfig
@@ -43,6 +43,7 @@ from ..losses.perceptual import LITE0_BLOCKS, PerceptualLoss
 from ..registry import MODELS
 from .base import Batch, DataSpec, GenerativeModel, Phase, critic_then_generator
 from .capabilities import Upscaler
+from .image_inputs import art_images
 
 SCALES = (2, 4, 8)
 
@@ -81,6 +82,21 @@ class SRResNetConfig(ModelConfig):
                 f"{self.patch_size} (crops are taken from the loaded images)"
             )
 
+    @classmethod
+    def presets(cls, context: DefaultsContext) -> dict[str, dict[str, Any]]:
+        # quick: minutes on a laptop CPU; cpu: about an hour there; gpu: the paper's scale.
+        # (Patch sizes divide by every scale, 2, 4 and 8.)
+        return budget_presets(
+            {
+                "model.image_size": (64, 96, 128),
+                "model.patch_size": (32, 48, 96),
+                "model.width": (16, 32, 64),
+                "model.blocks": (4, 8, 16),
+                "train.batch_size": (16, 16, 16),
+                "train.steps": (300, 3000, 100000),
+            }
+        )
+
     def with_data(self, spec: DataSpec):
         if len(spec.shape) != 3:
             raise ConfigError(f"{self.name} needs image data")
@@ -97,6 +113,14 @@ class SRGANConfig(SRResNetConfig):
     adversarial_weight: float = 1e-3  # the paper's 10^-3
     pretrain_steps: int = 0  # pixel loss only for this many steps (the paper's SRResNet start)
     objective: ObjectiveConfig = field(default_factory=ObjectiveConfig)
+
+    @classmethod
+    def presets(cls, context: DefaultsContext) -> dict[str, dict[str, Any]]:
+        d_widths = {"quick": 16, "cpu": 32, "gpu": 64}  # discriminator sized like G
+        return {
+            name: {**settings, "model.d_width": d_widths[name]}
+            for name, settings in super().presets(context).items()
+        }
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -222,8 +246,13 @@ class SRResNet(GenerativeModel, Upscaler):
     def draw(
         self, n: int, seed: int | None = None, inputs: torch.Tensor | None = None
     ) -> torch.Tensor:
-        """``inputs`` (LR images, (N, C, h, w) in [-1, 1]) upscaled: (N, C, h * s, w * s)."""
-        return self.upscale(self.require_images(inputs, "inputs"))
+        """Upscaled ``inputs`` (LR images); without inputs, ``n`` procedural paintings from
+        ``seed`` are downscaled and upscaled again: (n, C, image_size, image_size)."""
+        if inputs is None:
+            c = self.config
+            size = c.image_size - c.image_size % c.scale
+            inputs = bicubic_downscale(art_images(n, size, c.channels, seed), c.scale)
+        return self.upscale(inputs)
 
     @torch.no_grad()
     def preview_grid(self, dataset, n: int = 8) -> tuple[torch.Tensor, int]:

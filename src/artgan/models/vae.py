@@ -31,7 +31,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..config import DefaultsContext, ModelConfig
+from ..config import DefaultsContext, ModelConfig, budget_presets
 from ..errors import ConfigError
 from ..nn.autoencoder import ConvDecoder, ConvEncoder, gaussian_kl, reparameterize
 from ..nn.layers import NORMS
@@ -88,6 +88,18 @@ class VAEConfig(ModelConfig):
         # Adam as VAEs are usually trained, instead of the GAN players' 2e-4 and beta1 0.5
         # (which train a VAE markedly slower).
         return {"train.lr_g": 1e-3, "train.beta1": 0.9}
+
+    @classmethod
+    def presets(cls, context: DefaultsContext) -> dict[str, dict[str, Any]]:
+        # quick: minutes on a laptop CPU; cpu: about an hour there; gpu: the paper's scale.
+        return budget_presets(
+            {
+                "model.image_size": (32, 32, 32),
+                "model.width": (16, 32, 64),
+                "train.batch_size": (64, 64, 128),
+                "train.steps": (500, 5000, 20000),
+            }
+        )
 
     def with_data(self, spec: DataSpec) -> VAEConfig:
         if len(spec.shape) != 3:

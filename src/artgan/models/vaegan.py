@@ -31,12 +31,12 @@ reports image metrics but no nats.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import torch
 from torch import nn
 
-from ..config import ModelConfig
+from ..config import DefaultsContext, ModelConfig, budget_presets
 from ..errors import ConfigError
 from ..losses.objective import GANObjective, ObjectiveConfig
 from ..nn.autoencoder import gaussian_kl, norm1d, reparameterize
@@ -76,6 +76,18 @@ class VAEGANConfig(ModelConfig):
                 "vaegan's discriminator also measures reconstructions one image at "
                 "a time, so it cannot pack samples; set --model.objective.pack 1"
             )
+
+    @classmethod
+    def presets(cls, context: DefaultsContext) -> dict[str, dict[str, Any]]:
+        # quick: minutes on a laptop CPU; cpu: about an hour there; gpu: the paper's scale.
+        return budget_presets(
+            {
+                "model.image_size": (32, 32, 64),
+                "model.width": (8, 16, 64),
+                "train.batch_size": (16, 32, 64),
+                "train.steps": (200, 2000, 20000),
+            }
+        )
 
     def with_data(self, spec: DataSpec) -> VAEGANConfig:
         if len(spec.shape) != 3:

@@ -30,7 +30,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..audio import SAMPLE_RATE
-from ..config import DefaultsContext, ModelConfig
+from ..config import DefaultsContext, ModelConfig, budget_presets
 from ..errors import ConfigError
 from ..losses.objective import ObjectiveConfig
 from ..nn.layers import MinibatchStdDev, spectral
@@ -94,6 +94,17 @@ class WaveGANConfig(ModelConfig):
             "train.batch_size": 64,
             "train.ema_decay": 0.0,
         }
+
+    @classmethod
+    def presets(cls, context: DefaultsContext) -> dict[str, dict[str, Any]]:
+        # quick: minutes on a laptop CPU; cpu: about an hour there; gpu: the paper's scale.
+        return budget_presets(
+            {
+                "model.width": (4, 8, 64),
+                "train.batch_size": (16, 32, 64),
+                "train.steps": (100, 1000, 20000),
+            }
+        )
 
     def with_data(self, spec: DataSpec) -> WaveGANConfig:
         if tuple(spec.shape) != (1, self.clip_length):

@@ -58,11 +58,14 @@ def config_dict(config: RunConfig | dict | str | Path | None) -> dict:
     return read_config_file(config)
 
 
-def build_run_config(config=None, overrides: dict[str, Any] | None = None) -> RunConfig:
+def build_run_config(
+    config=None, overrides: dict[str, Any] | None = None, preset: str | None = None
+) -> RunConfig:
     """Merge a base config with dotted overrides, then the family's own defaults
     (``ModelConfig.run_defaults``) for the settings neither sets. Picks the MLP GAN for 2-D
     point data when no model is named, and starts a fresh model section when the model name
-    changes."""
+    changes. ``preset`` (``ModelConfig.presets``: quick, cpu, gpu) sets what it names unless an
+    override sets it too."""
     base = config_dict(config)
     overrides = expand_overrides(overrides or {})
     base_model = (base.get("model") or {}).get("name")
@@ -73,22 +76,47 @@ def build_run_config(config=None, overrides: dict[str, Any] | None = None) -> Ru
     if name != base_model:
         base["model"] = {}
     base.setdefault("model", {})["name"] = name
+    chosen = preset_settings(name, preset, _context(base, overrides)) if preset else {}
+    overrides = {**chosen, **overrides}  # the options given win over the preset's
     applied = family_defaults(name, base, overrides)
     merged = apply_overrides(base, {**applied, **overrides})
     run_config = RunConfig.from_dict(merged)
     run_config.applied_defaults = applied
+    if preset:
+        run_config.applied_preset = {"name": preset, "settings": chosen}
     return run_config
+
+
+def preset_settings(family: str, preset: str, context: DefaultsContext) -> dict[str, Any]:
+    """The dotted settings of ``family``'s ``preset``, or an error naming the ones it has."""
+    presets = model_config_class(family).presets(context)
+    if preset not in presets:
+        have = ", ".join(presets) if presets else "none"
+        raise ConfigError(f"{family} has no preset {preset!r} (its presets: {have})")
+    return dict(presets[preset])
+
+
+def describe_preset(config: RunConfig) -> str:
+    """``preset quick: steps 300, image_size 32, ...`` for the first line and --dry-run."""
+    if not config.applied_preset:
+        return ""
+    settings = config.applied_preset["settings"]
+    chosen = ", ".join(f"{key.split('.')[-1]} {value}" for key, value in settings.items())
+    return f"preset {config.applied_preset['name']}: {chosen}"
 
 
 def describe_defaults(config: RunConfig, device: str) -> str:
     """One line naming the family defaults a new run took, e.g. "fastgan's defaults for a cpu:
-    image_size 128, width 16, batch_size 8 (set any of them to change it)"; empty if none."""
+    image_size 128, width 16, batch_size 8 (set any of them to change it)"; empty if none.
+    A --preset comes first: "preset quick: steps 300, ...; fastgan's defaults ..."."""
+    preset = describe_preset(config)
     if not config.applied_defaults:
-        return ""
+        return preset
     chosen = ", ".join(
         f"{key.split('.')[-1]} {value}" for key, value in config.applied_defaults.items()
     )
-    return f"{config.model.name}'s defaults for a {device}: {chosen} (set any of them to change it)"
+    defaults = f"{config.model.name}'s defaults for a {device}: {chosen}"
+    return (f"{preset}; " if preset else "") + f"{defaults} (set any of them to change it)"
 
 
 def default_family(source: str) -> str:
@@ -105,12 +133,17 @@ def default_family(source: str) -> str:
 def family_defaults(name: str, base: dict, overrides: dict[str, Any]) -> dict[str, Any]:
     """The family's ``run_defaults`` (e.g. CycleGAN's batch of 1 and linear decay, the VAE's
     Adam 1e-3) for the settings that the config and the overrides leave unset."""
+    context = _context(base, overrides)
+    return _unset_only(model_config_class(name).run_defaults(context), base, overrides)
+
+
+def _context(base: dict, overrides: dict[str, Any]) -> DefaultsContext:
+    """What a family's defaults and presets may look at: the data source and the device."""
     device = str(_setting("train.device", base, overrides) or TrainConfig.device)
-    context = DefaultsContext(
+    return DefaultsContext(
         source=str(_setting("data.source", base, overrides) or DataConfig.source),
         device=device_type(device),
     )
-    return _unset_only(model_config_class(name).run_defaults(context), base, overrides)
 
 
 def _setting(dotted: str, base: dict, overrides: dict[str, Any]) -> Any:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import signal
 import time
 from pathlib import Path
 
@@ -46,12 +47,17 @@ from .checkpoint import (
     set_rng_state,
 )
 from .ema import EMA
+from .estimate import StepTimer
+from .interrupt import StopRequests, TrainingInterrupted, signal_name
 from .logs import TrainingLog, plot_loss_curve
 from .model_card import write_model_card
 from .precision import autocast_dtype
 from .preview import PREVIEW_SEED, write_preview
 from .run import RUN_CONFIG_FILE, build_run_config, new_run_dir, read_run_config
 from .run_lock import lock_run
+
+# Said after the time estimate when the run would take over half an hour.
+LONG_RUN_HINT = "--preset quick or cpu, or fewer --steps, for a shorter run"
 
 
 def lr_factor(step: int, total: int, kind: str, start_fraction: float) -> float:
@@ -284,10 +290,28 @@ class Trainer:
                 unit="step",
                 dynamic_ncols=True,
             )
+        self.data_seconds, self.loop_start, first_step = 0.0, time.perf_counter(), self.step
+        self.model.train()
+        with StopRequests() as stop:
+            self._steps(bar, stop)
+        if bar is not None:
+            bar.close()
+        if self.dist.is_main:
+            loop_seconds = time.perf_counter() - self.loop_start
+            print(data_time_line(self.data_seconds, loop_seconds, self.step - first_step))
+        self.save()
+        self.write_preview()
+        if self.dist.is_main and self.run_dir is not None:
+            write_model_card(self.run_dir)  # MODEL_CARD.md, filled from the finished run
+        return self.run_dir
+
+    def _steps(self, bar, stop: StopRequests) -> None:
+        """Train to ``train.steps``; on Ctrl-C/SIGTERM save at the step reached and raise."""
+        c = self.config.train
         sums: dict = {}
         images_since, time_since = 0, time.perf_counter()
-        self.data_seconds, data_since, loop_start, first_step = 0.0, 0.0, time_since, self.step
-        self.model.train()
+        data_since = 0.0
+        timer = StepTimer(self.step, c.steps) if self.dist.is_main else None
         while self.step < c.steps:
             step = self.step
             self._set_lr(step)
@@ -300,6 +324,9 @@ class Trainer:
             images_since += c.batch_size
             if bar is not None:
                 bar.update(1)
+            estimate = timer.after_step(self.step, LONG_RUN_HINT) if timer else None
+            if estimate:
+                bar.write(estimate) if bar is not None else print(estimate, flush=True)
             if self.step % c.log_every == 0 or self.step == c.steps:
                 rate = images_since / max(1e-9, time.perf_counter() - time_since)
                 values = self._averages(sums)
@@ -320,16 +347,23 @@ class Trainer:
                 self.write_preview()
             if c.checkpoint_every and self.step % c.checkpoint_every == 0 and self.step != c.steps:
                 self.save()
+            # (At the last step the run ends normally: its own save comes next.)
+            stopping = stop.signum is not None and self.step < c.steps
+            if distributed.any_rank(stopping, self.dist, self.device):
+                self._stop_on_signal(bar, stop.signum)
+
+    def _stop_on_signal(self, bar, signum: int | None) -> None:
+        """Save a checkpoint at the step reached (a whole step: resumes exactly) and raise."""
         if bar is not None:
             bar.close()
-        if self.dist.is_main:
-            loop_seconds = time.perf_counter() - loop_start
-            print(data_time_line(self.data_seconds, loop_seconds, self.step - first_step))
-        self.save()
-        self.write_preview()
-        if self.dist.is_main and self.run_dir is not None:
-            write_model_card(self.run_dir)  # MODEL_CARD.md, filled from the finished run
-        return self.run_dir
+        saved = self.save()
+        signum = signum if signum is not None else signal.SIGTERM  # another rank's signal
+        where = f"checkpoint saved at step {self.step}: {saved}" if saved else "stopped"
+        resume = f"; continue with: artgan train --resume {self.run_dir}" if self.run_dir else ""
+        raise TrainingInterrupted(
+            f"training stopped by {signal_name(signum)} at step {self.step}; {where}{resume}",
+            signum,
+        )
 
     def _averages(self, sums: dict) -> dict[str, float]:
         counts = {k[3:]: v for k, v in sums.items() if k.startswith("_n_")}
@@ -420,10 +454,14 @@ def train(config=None, resume: str | Path | None = None, **overrides) -> Path | 
     ``config``: a RunConfig, a dict, or a JSON/YAML file. ``resume``: a run folder to continue
     (its own config is used; ``steps`` is the run's new total). Keyword overrides take short
     names (``steps=400``, ``model="dcgan"``, ``data="art"``) or dotted ones
-    (``**{"model.width": 32}``).
+    (``**{"model.width": 32}``); ``preset="quick"`` (or cpu, gpu) sizes a new run for a time
+    budget (the family's ``presets``), under the overrides given.
     """
     resume_from = None
+    preset = overrides.pop("preset", None)  # quick, cpu or gpu: the family's presets
     if resume is not None:
+        if preset:
+            raise ConfigError("--preset sizes a new run; a resumed run keeps its own settings")
         run_dir = Path(resume)
         if not (run_dir / "checkpoints").is_dir() and (run_dir / MODEL_FILE).is_file():
             raise CheckpointError(
@@ -435,5 +473,5 @@ def train(config=None, resume: str | Path | None = None, **overrides) -> Path | 
         base["run_dir"] = str(run_dir)
         config = build_run_config(base, overrides)
     else:
-        config = build_run_config(config, overrides)
+        config = build_run_config(config, overrides, preset)
     return Trainer(config, resume_from).run()

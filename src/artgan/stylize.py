@@ -1,6 +1,4 @@
-"""Translate an image of any size with a trained image-to-image run (cyclegan, pix2pix): what
-the ``artgan stylize`` command and ``artgan create --stylize`` run. (Neural style transfer from
-one style image, Gatys et al., is artgan.style_transfer.)
+"""Restyle an image of any size with a trained image-to-image run (cyclegan, pix2pix).
 
 The generators are fully convolutional but need sides that are a multiple of their stride
 (4 for CycleGAN's ResNet generator, 2^depth for pix2pix's U-Net): each piece is padded up to the
@@ -68,7 +66,7 @@ def match_channels(image: np.ndarray, channels: int) -> np.ndarray:
     return np.clip(np.rint(luma), 0, 255).astype(np.uint8)[:, :, None]  # (H, W, 1)
 
 
-def translate_array(
+def stylize_array(
     model,
     image: np.ndarray,
     direction: str = "a2b",
@@ -94,7 +92,7 @@ def translate_array(
     return tiled_apply(lambda x: translate_any_size(model, x, direction), image, 1, tile, overlap)
 
 
-def load_translator(
+def load_stylizer(
     path: str,
     direction: str = "a2b",
     device: str = "cpu",
@@ -113,6 +111,6 @@ def load_translator(
         )
 
     def restyle(image: np.ndarray) -> np.ndarray:
-        return translate_array(model, image, direction, tile, overlap)
+        return stylize_array(model, image, direction, tile, overlap)
 
     return restyle, model

@@ -1,0 +1,79 @@
+"""How long the run will take: the first steps are timed and the total said once, early.
+
+The first step is a warm-up (allocations, kernel choice, caches) and is not counted; then steps
+are timed until a few seconds or a handful of steps have passed, and one line says the time a
+step takes and the whole run's estimate, so a run of days is seen in its first seconds.
+"""
+
+from __future__ import annotations
+
+import time
+
+
+def format_duration(seconds: float) -> str:
+    """``42 s``, ``7 min``, ``2 h 05 min``, ``3 days 4 h``: as a person says a wait."""
+    seconds = max(0.0, seconds)
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    minutes = seconds / 60
+    if minutes < 90:
+        return f"{minutes:.0f} min"
+    hours, minutes = divmod(round(minutes), 60)
+    if hours < 48:
+        return f"{hours} h {minutes:02d} min"
+    days, hours = divmod(hours, 24)
+    return f"{days} days {hours} h"
+
+
+def estimate_line(seconds_per_step: float, remaining: int, total: int, hint: str = "") -> str:
+    """The line training prints once its first steps are timed."""
+    if seconds_per_step >= 0.1:
+        per_step = f"{seconds_per_step:.2f} s"
+    else:
+        per_step = f"{seconds_per_step * 1e3:.0f} ms"
+    left = format_duration(seconds_per_step * remaining)
+    line = f"estimate: {per_step} a step, about {left} for the {remaining} steps left of {total}"
+    return line + (f" ({hint})" if hint else "")
+
+
+class StepTimer:
+    """Times the steps after the first; ``after_step`` returns the estimate once, else None."""
+
+    def __init__(
+        self,
+        start_step: int,
+        total_steps: int,
+        warmup_steps: int = 1,
+        min_steps: int = 3,
+        max_steps: int = 10,
+        min_seconds: float = 2.0,
+        clock=time.perf_counter,
+    ):
+        self.start_step, self.total = start_step, total_steps
+        self.warmup, self.min_steps, self.max_steps = warmup_steps, min_steps, max_steps
+        self.min_seconds, self.clock = min_seconds, clock
+        self.began: float | None = None
+        self.done = False
+
+    def after_step(
+        self, step: int, hint_if_long: str = "", long_seconds: float = 1800
+    ) -> str | None:
+        """Call after ``step`` (the steps finished so far) is done."""
+        if self.done:
+            return None
+        timed = step - self.start_step - self.warmup
+        if timed == 0:
+            self.began = self.clock()
+            return None
+        if self.began is None or timed < self.min_steps:
+            return None
+        elapsed = self.clock() - self.began
+        if elapsed < self.min_seconds and timed < self.max_steps:
+            return None
+        self.done = True
+        per_step = elapsed / timed
+        remaining = self.total - step
+        if remaining <= 0:
+            return None
+        hint = hint_if_long if per_step * remaining > long_seconds else ""
+        return estimate_line(per_step, remaining, self.total, hint)

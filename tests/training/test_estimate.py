@@ -1,0 +1,42 @@
+"""Training times its first steps and says how long the whole run will take."""
+
+import re
+
+import artgan
+from artgan.training.estimate import StepTimer, estimate_line, format_duration
+from tests.conftest import tiny_run_config
+
+
+def test_durations_read_as_a_person_says_them():
+    assert format_duration(42) == "42 s"
+    assert format_duration(7 * 60) == "7 min"
+    assert format_duration(2 * 3600 + 5 * 60) == "2 h 05 min"
+    assert format_duration(3 * 86400 + 4 * 3600) == "3 days 4 h"
+
+
+def test_the_estimate_skips_the_warm_up_step_and_is_said_once():
+    now = [0.0]
+    timer = StepTimer(start_step=0, total_steps=20_000, clock=lambda: now[0])
+    now[0] = 30.0  # the first step (warm-up) is slow and not counted
+    assert timer.after_step(1) is None
+    lines = []
+    for step in range(2, 12):
+        now[0] += 5.2  # DCGAN 64 px on a busy 2-core CPU
+        lines.append(timer.after_step(step, hint_if_long="--preset quick"))
+    said = [line for line in lines if line]
+    assert len(said) == 1
+    assert said[0].startswith("estimate: 5.20 s a step, about 28 h 53 min for the 19996 steps")
+    assert said[0].endswith("(--preset quick)")
+
+
+def test_a_short_run_gets_no_hint():
+    line = estimate_line(0.02, 100, 100, hint="")
+    assert line == "estimate: 20 ms a step, about 2 s for the 100 steps left of 100"
+
+
+def test_training_prints_the_estimate_early(tmp_path, capsys):
+    artgan.train(tiny_run_config(steps=16, run_dir=str(tmp_path / "run")))
+    out = capsys.readouterr().out
+    match = re.search(r"estimate: .* a step, about .* for the (\d+) steps left of 16", out)
+    assert match, out
+    assert int(match.group(1)) <= 12
