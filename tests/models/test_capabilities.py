@@ -102,7 +102,9 @@ def test_truncation_on_a_super_resolution_run_is_one_clear_cli_error(tmp_path, c
     assert main([*args, "--truncation", "0.7"]) == 2
     err = capsys.readouterr().err.strip()
     assert "srresnet does not take truncation" in err and len(err.splitlines()) == 1
-    assert main(args) == 0
+    assert main(args) == 2  # an upscaler invents no images to sample: it names the command
+    err = capsys.readouterr().err.strip()
+    assert "artgan upscale RUN" in err and len(err.splitlines()) == 1
 
 
 SOURCE = Path(artgan.__file__).parent
@@ -136,3 +138,27 @@ def test_translators_transform_given_images_and_invent_none():
         c = model.config
         images = torch.rand(2, c.channels, c.image_size, c.image_size) * 2 - 1
         assert model.sample(2, seed=0, images=images).shape == images.shape
+
+
+def test_upscalers_and_inpainters_transform_given_images_and_invent_none():
+    """No procedural stand-ins: sampling without images names the command for files."""
+    for family, message in (
+        ("srresnet", "srresnet upscales images: pass inputs=.*artgan upscale"),
+        ("srgan", "srgan upscales images: pass inputs=.*artgan upscale"),
+        ("inpaint", "inpaint fills holes in images: pass images=.*artgan inpaint"),
+    ):
+        model = make(family)
+        with pytest.raises(ConfigError, match=message):
+            model.sample(2, seed=0)
+    sr, c = make("srresnet"), TINY_MODELS["srresnet"]
+    lr = torch.rand(2, c["channels"], 8, 8) * 2 - 1
+    assert sr.sample(2, seed=0, inputs=lr).shape == (
+        2,
+        c["channels"],
+        8 * c["scale"],
+        8 * c["scale"],
+    )
+    inpaint = make("inpaint")
+    images = torch.rand(2, 3, 32, 32) * 2 - 1
+    a, b = inpaint.sample(2, seed=4, images=images), inpaint.sample(2, seed=4, images=images)
+    assert a.shape == images.shape and torch.equal(a, b)

@@ -12,7 +12,6 @@ from artgan.config import from_dict
 from artgan.errors import ArtganError
 from artgan.models.cyclegan import CycleGAN, CycleGANConfig
 from artgan.models.history_pool import HistoryPool
-from artgan.stylize import load_stylizer, pad_to_multiple, stylize_array
 from artgan.training.checkpoint import (
     load_model,
     load_raw_tensors,
@@ -20,6 +19,7 @@ from artgan.training.checkpoint import (
     resolve_checkpoint,
 )
 from artgan.training.run import build_run_config
+from artgan.translate import load_translator, pad_to_multiple, translate_array
 from tests.conftest import TINY_MODELS, tiny_run_config
 
 
@@ -87,7 +87,7 @@ def test_stylize_keeps_odd_image_sizes(cyclegan_run, shape):
     model = load_model(cyclegan_run)
     image = np.random.default_rng(0).integers(0, 256, shape, dtype=np.uint8)
     for direction in ("a2b", "b2a"):
-        out = stylize_array(model, image, direction)
+        out = translate_array(model, image, direction)
         assert out.shape == (*shape[:2], 3) and out.dtype == np.uint8
 
 
@@ -101,8 +101,8 @@ def test_tiled_stylize_equals_untiled_without_instance_norm():
     )
     model = CycleGAN(config)
     image = np.random.default_rng(1).integers(0, 256, (90, 70, 3), dtype=np.uint8)
-    whole = stylize_array(model, image, tile=1024).astype(float)
-    tiled = stylize_array(model, image, tile=48, overlap=16).astype(float)
+    whole = translate_array(model, image, tile=1024).astype(float)
+    tiled = translate_array(model, image, tile=48, overlap=16).astype(float)
     assert np.abs(whole - tiled).max() <= 1  # uint8 rounding
 
 
@@ -116,9 +116,9 @@ def test_pad_to_multiple_mirrors_and_crops_back():
 def test_load_stylizer_refuses_other_kinds_of_runs(tmp_path, cyclegan_run):
     other = artgan.train(tiny_run_config("dcgan", steps=1, run_dir=str(tmp_path / "d")))
     with pytest.raises(ArtganError, match="image-to-image run"):
-        load_stylizer(str(other))
+        load_translator(str(other))
     with pytest.raises(ArtganError, match="a2b or b2a"):
-        load_stylizer(str(cyclegan_run), direction="sideways")
+        load_translator(str(cyclegan_run), direction="sideways")
 
 
 def test_paper_run_settings_apply_only_where_the_user_set_none():

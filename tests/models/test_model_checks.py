@@ -5,7 +5,7 @@ import torch
 
 from artgan.config import TrainConfig, from_dict
 from artgan.models import Batch, build_model, model_class
-from artgan.models.capabilities import Translator
+from artgan.models.capabilities import ImageToImage, Translator, Upscaler
 from artgan.registry import MODELS
 from artgan.training.checkpoint import load_model, model_meta, save_checkpoint
 from tests.conftest import TINY_MODELS
@@ -33,14 +33,17 @@ def fake_batch(model, n: int = 8) -> Batch:
 
 def draw(model, n: int, seed: int):
     """``model.sample``; texts are drawn one character at a time, so tests keep them short;
-    translators transform images they are given (here random ones from ``seed``)."""
+    image-to-image families transform images they are given (here random ones from ``seed``;
+    an upscaler's are image_size / scale, so that its outputs are image_size)."""
     if model.output_kind == "text":
         return model.sample(n, seed=seed, length=40)
-    if isinstance(model, Translator):
+    if isinstance(model, ImageToImage):
         c = model.config
+        side = c.image_size // model.scale if isinstance(model, Upscaler) else c.image_size
         g = torch.Generator().manual_seed(seed)
-        images = torch.rand(n, c.channels, c.image_size, c.image_size, generator=g) * 2 - 1
-        return model.sample(n, seed=seed, images=images)
+        images = torch.rand(n, c.channels, side, side, generator=g) * 2 - 1
+        argument = "inputs" if isinstance(model, Upscaler) else "images"
+        return model.sample(n, seed=seed, **{argument: images})
     return model.sample(n, seed=seed)
 
 

@@ -13,7 +13,7 @@ from ..models.capabilities import LatentGenerator
 from ..provenance import write_image
 from ..provenance.record import record_for_model
 from ..sample import sample_images
-from ..stylize import match_channels
+from ..translate import match_channels
 from ..upscale import upscale_image
 from .options import add_device
 from .upscale import add_tiling_options, check_tiling, load_upscaler
@@ -81,9 +81,9 @@ def run(args) -> int:
     generator = load_generator(args.run, args.device)
     restyle = stylize_model = upscaler = None
     if args.stylize:
-        from ..stylize import load_stylizer  # the cyclegan / pix2pix families
+        from ..translate import load_translator  # the cyclegan / pix2pix families
 
-        restyle, stylize_model = load_stylizer(args.stylize, args.direction, args.device)
+        restyle, stylize_model = load_translator(args.stylize, args.direction, args.device)
     if args.upscale:
         upscaler = load_upscaler(args.upscale, args.device)
 

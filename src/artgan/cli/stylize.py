@@ -2,7 +2,7 @@
 
 The output has the input's size: the image is padded to the multiple the generator needs and
 cropped back, and processed in overlapping tiles when it is larger than ``--tile``
-(artgan.stylize).
+(artgan.translate).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..provenance import write_image
 from ..provenance.record import record_for_model
-from ..stylize import DEFAULT_MAX_MEGAPIXELS, DEFAULT_OVERLAP, DEFAULT_TILE
+from ..translate import DEFAULT_MAX_MEGAPIXELS, DEFAULT_OVERLAP, DEFAULT_TILE
 from .options import add_device
 
 
@@ -55,12 +55,12 @@ def add_parser(subparsers) -> None:
 
 def run(args) -> int:
     from ..data.image_file import read_image
-    from ..stylize import load_stylizer, stylize_array
+    from ..translate import load_translator, translate_array
 
-    _, model = load_stylizer(args.run, args.direction, args.device, args.tile, args.overlap)
+    _, model = load_translator(args.run, args.direction, args.device, args.tile, args.overlap)
     color = "grey" if model.config.channels == 1 else "rgb"
     image = read_image(args.image, color)
-    styled = stylize_array(
+    styled = translate_array(
         model, image, args.direction, args.tile, args.overlap, args.max_megapixels
     )
     record = record_for_model(

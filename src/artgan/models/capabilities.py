@@ -46,7 +46,21 @@ class LatentGenerator:
 
 
 class ImageToImage:
-    """Transforms an image rather than drawing one; previews show input beside output."""
+    """Transforms an image rather than drawing one; previews show input beside output. It
+    transforms the images it is given and invents none: ``sample`` without them is an error
+    that names the command for files."""
+
+    image_verb = "transforms"  # what it does to images, for messages
+    file_command = ""  # the CLI command that applies it to a file
+
+    def require_images(self, images: torch.Tensor | None, argument: str = "images") -> torch.Tensor:
+        """``images``, or one clear error when there are none (no procedural stand-ins)."""
+        if images is None:
+            raise ConfigError(
+                f"{self.name} {self.image_verb} images: pass {argument}=(N, C, H, W) in [-1, 1], "
+                f"or {self.file_command}"
+            )
+        return images
 
     def preview_grid(self, dataset, n: int = 8) -> tuple[torch.Tensor, int]:
         """Rows of images for the first ``n`` training items, and the number of columns."""
@@ -56,6 +70,8 @@ class ImageToImage:
 class Translator(ImageToImage):
     """Translates images between domains (CycleGAN, pix2pix)."""
 
+    image_verb = "translates"
+    file_command = "restyle a file with artgan stylize RUN photo.jpg --out out.png"
     directions: tuple[str, ...] = ("a2b",)
 
     @property
@@ -66,18 +82,12 @@ class Translator(ImageToImage):
     def translate(self, x: torch.Tensor, direction: str = "a2b") -> torch.Tensor:
         raise NotImplementedError
 
-    def require_images(self, images: torch.Tensor | None) -> torch.Tensor:
-        """A translator transforms the images it is given; it invents none to sample from."""
-        if images is None:
-            raise ConfigError(
-                f"{self.name} translates images: pass images=(N, C, H, W) in [-1, 1], or restyle "
-                "a file with artgan stylize RUN photo.jpg --out out.png"
-            )
-        return images
-
 
 class Upscaler(ImageToImage):
     """Super-resolution: (B, C, h, w) -> (B, C, h * scale, w * scale)."""
+
+    image_verb = "upscales"
+    file_command = "enlarge a file with artgan upscale RUN small.png --out big.png"
 
     @property
     def scale(self) -> int:
@@ -89,6 +99,9 @@ class Upscaler(ImageToImage):
 
 class Inpainter(ImageToImage):
     """Fills the holes of images where a mask is 1."""
+
+    image_verb = "fills holes in"
+    file_command = "repair a file with artgan inpaint RUN photo.png --mask mask.png --out out.png"
 
     def inpaint(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError

@@ -22,7 +22,7 @@ the run and then a linear decay to zero (the trainer's ``lr_decay linear``, from
 Phases, one loop: G (both generators), then D (both discriminators, on the fakes of this step's
 G phase). ``sample`` translates procedural paintings A -> B (for the shared checks and previews
 without a dataset); ``translate`` takes any images whose sides are multiples of 4
-(artgan.stylize pads and tiles any image for it).
+(artgan.translate pads and tiles any image for it).
 """
 
 from __future__ import annotations

@@ -45,7 +45,6 @@ from ..nn.image_to_image import PatchDiscriminator
 from ..registry import MODELS
 from .base import Batch, DataSpec, GenerativeModel, Phase, critic_then_generator, make_generator
 from .capabilities import Inpainter
-from .image_inputs import art_images
 
 
 @dataclass
@@ -248,11 +247,10 @@ class Inpaint(GenerativeModel, Inpainter):
         images: torch.Tensor | None = None,
         masks: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """``images`` with their ``masks`` filled; without them, ``n`` procedural paintings
-        with random holes, both drawn from ``seed``: (n, C, image_size, image_size)."""
+        """``images`` with their ``masks`` filled (random holes drawn from ``seed`` when no
+        masks are given): (N, C, H, W)."""
         c = self.config
-        if images is None:
-            images = art_images(n, c.image_size, c.channels, seed)
+        images = self.require_images(images)
         if masks is None:
             rng = np.random.default_rng(int(make_generator(seed).initial_seed()))
             masks = random_masks(len(images), images.shape[-1], rng, c.mask_kinds)

@@ -43,7 +43,6 @@ from ..losses.perceptual import LITE0_BLOCKS, PerceptualLoss
 from ..registry import MODELS
 from .base import Batch, DataSpec, GenerativeModel, Phase, critic_then_generator
 from .capabilities import Upscaler
-from .image_inputs import art_images
 
 SCALES = (2, 4, 8)
 
@@ -246,13 +245,8 @@ class SRResNet(GenerativeModel, Upscaler):
     def draw(
         self, n: int, seed: int | None = None, inputs: torch.Tensor | None = None
     ) -> torch.Tensor:
-        """Upscaled ``inputs`` (LR images); without inputs, ``n`` procedural paintings from
-        ``seed`` are downscaled and upscaled again: (n, C, image_size, image_size)."""
-        if inputs is None:
-            c = self.config
-            size = c.image_size - c.image_size % c.scale
-            inputs = bicubic_downscale(art_images(n, size, c.channels, seed), c.scale)
-        return self.upscale(inputs)
+        """``inputs`` (LR images, (N, C, h, w) in [-1, 1]) upscaled: (N, C, h * s, w * s)."""
+        return self.upscale(self.require_images(inputs, "inputs"))
 
     @torch.no_grad()
     def preview_grid(self, dataset, n: int = 8) -> tuple[torch.Tensor, int]:

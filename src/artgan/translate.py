@@ -1,4 +1,6 @@
-"""Restyle an image of any size with a trained image-to-image run (cyclegan, pix2pix).
+"""Translate an image of any size with a trained image-to-image run (cyclegan, pix2pix): what
+the ``artgan stylize`` command and ``artgan create --stylize`` run. (Neural style transfer from
+one style image, Gatys et al., is artgan.style_transfer.)
 
 The generators are fully convolutional but need sides that are a multiple of their stride
 (4 for CycleGAN's ResNet generator, 2^depth for pix2pix's U-Net): each piece is padded up to the
@@ -66,7 +68,7 @@ def match_channels(image: np.ndarray, channels: int) -> np.ndarray:
     return np.clip(np.rint(luma), 0, 255).astype(np.uint8)[:, :, None]  # (H, W, 1)
 
 
-def stylize_array(
+def translate_array(
     model,
     image: np.ndarray,
     direction: str = "a2b",
@@ -92,7 +94,7 @@ def stylize_array(
     return tiled_apply(lambda x: translate_any_size(model, x, direction), image, 1, tile, overlap)
 
 
-def load_stylizer(
+def load_translator(
     path: str,
     direction: str = "a2b",
     device: str = "cpu",
@@ -111,6 +113,6 @@ def load_stylizer(
         )
 
     def restyle(image: np.ndarray) -> np.ndarray:
-        return stylize_array(model, image, direction, tile, overlap)
+        return translate_array(model, image, direction, tile, overlap)
 
     return restyle, model
