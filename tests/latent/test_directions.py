@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from artgan.config import from_dict
-from artgan.errors import ArtganError
+from artgan.errors import ArtganError, ConfigError
 from artgan.latent import label_directions, sefa_directions
 from artgan.models import model_class
 from artgan.models.gan import GAN
@@ -18,7 +18,7 @@ def tiny(family: str):
     return cls(from_dict(cls.config_class, cfg))
 
 
-@pytest.mark.parametrize("family", ["dcgan", "resnet", "mlp", "dcgan-cond", "mlp-cond"])
+@pytest.mark.parametrize("family", ["dcgan", "resnet", "mlp", "fastgan", "dcgan-cond", "mlp-cond"])
 def test_sefa_directions_are_orthonormal_and_sorted(family):
     model = tiny(family)
     directions, values = sefa_directions(model)
@@ -27,6 +27,13 @@ def test_sefa_directions_are_orthonormal_and_sorted(family):
     torch.testing.assert_close(directions @ directions.T, torch.eye(k), atol=1e-5, rtol=0)
     assert (values[:-1] >= values[1:]).all()
     assert sefa_directions(model, 3)[0].shape == (3, k)
+
+
+@pytest.mark.parametrize("family", ["vae", "wavegan"])
+def test_sefa_on_a_family_without_a_linear_first_layer_is_one_clear_error(family):
+    """``LatentGenerator.latent_weight`` is declared; a family without one says so."""
+    with pytest.raises(ConfigError, match=f"{family} models do not expose their first"):
+        sefa_directions(tiny(family))
 
 
 def test_sefa_finds_the_latent_axis_the_first_layer_amplifies_most():

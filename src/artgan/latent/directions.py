@@ -28,13 +28,7 @@ MIN_SAMPLES_PER_CLASS = 10
 
 def latent_weight(model) -> torch.Tensor:
     """The generator's first layer as a matrix (out, z_dim)."""
-    getter = getattr(getattr(model, "G", None), "latent_weight", None)
-    if getter is None:
-        raise ArtganError(
-            f"{model.name} models do not expose their first generator layer; SeFa directions "
-            "work for dcgan, resnet and mlp"
-        )
-    return getter().detach().float().cpu()
+    return model.latent_weight().detach().float().cpu()  # LatentGenerator.latent_weight
 
 
 def sefa_directions(model, k: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:

@@ -8,10 +8,12 @@ E[IWAE_k] <= log p(x) for any proposal q; E[IWAE_1] is the ELBO and E[IWAE_k] in
 k towards log p(x) (Burda et al., theorem 1). The ELBO is computed as E_q[log p(x|z)] minus the
 closed-form KL(q(z|x) || p(z)), which has less variance than the k = 1 bound.
 
-A model qualifies when it offers (the VAE does; see models/vae.py for what its nats mean):
+A model qualifies when it declares ``DensityModel`` (models/capabilities.py; the VAE does, see
+models/vae.py for what its nats mean):
     encode(x) -> (mu, logvar)             a diagonal Gaussian q(z|x); the prior is N(0, I)
     likelihood_targets(x, generator)      the data whose probability is measured
     log_likelihood(targets, z) -> (B,)    log p(targets | z) in nats
+    likelihood_shape() -> (C, H, W)       the images it measures (None: any)
 Latent noise is drawn on the CPU from seeded generators, so a seed gives the same number on
 any device. Results are the mean over images and its standard error (std over images / sqrt n).
 """
@@ -39,9 +41,8 @@ def has_likelihood(model) -> bool:
 
 def check_likelihood_model(model) -> None:
     if not has_likelihood(model):
-        name = getattr(model, "name", type(model).__name__)
         raise ConfigError(
-            f"a {name} model has no likelihood over pixels, so it has no test nats; "
+            f"a {model.name} model has no likelihood over pixels, so it has no test nats; "
             "log-likelihoods need a model with an encoder and a pixel likelihood (vae)"
         )
 
@@ -65,22 +66,20 @@ def _check_images(model, images: torch.Tensor) -> torch.Tensor:
         raise DataError("no images to measure")
     if images.min() < -1.0 or images.max() > 1.0:
         raise DataError("images must have values in [-1, 1] (as artgan's data loaders give)")
-    config = getattr(model, "config", None)
-    if config is not None and hasattr(config, "image_size"):
-        expected = (config.channels, config.image_size, config.image_size)
-        if tuple(images.shape[1:]) != expected:
-            raise DataError(
-                f"images are {tuple(images.shape[1:])} but the model was trained on {expected}; "
-                f"load the data at image_size {config.image_size}"
-            )
+    expected = model.likelihood_shape()
+    if expected is not None and tuple(images.shape[1:]) != tuple(expected):
+        raise DataError(
+            f"images are {tuple(images.shape[1:])} but the model was trained on {expected}; "
+            f"load the data at image_size {expected[-1]}"
+        )
     return images.detach().float().cpu()
 
 
 def _device(model) -> torch.device:
-    try:
-        return next(model.parameters()).device
-    except (AttributeError, StopIteration):
-        return torch.device("cpu")
+    """Where a torch module's parameters are; plain density models compute on the CPU."""
+    if isinstance(model, torch.nn.Module):
+        return next(model.parameters(), torch.empty(0)).device
+    return torch.device("cpu")
 
 
 @torch.no_grad()
@@ -98,9 +97,10 @@ def _per_image(
     if samples < 1 or batch < 1:
         raise ConfigError("the number of samples and the batch must be at least 1")
     images = _check_images(model, images)
-    was_training = getattr(model, "training", False)
-    if hasattr(model, "eval"):
-        model.eval()
+    module = model if isinstance(model, torch.nn.Module) else None
+    was_training = module is not None and module.training
+    if module is not None:
+        module.eval()
     device = _device(model)
     targets = model.likelihood_targets(images, torch.Generator().manual_seed(seed))
     noise = torch.Generator().manual_seed(seed + 1)
@@ -129,8 +129,8 @@ def _per_image(
                 reduce(torch.cat(log_px, 1), torch.cat(log_ratio, 1), _kl(mu, logvar)).cpu()
             )
     finally:
-        if hasattr(model, "train"):
-            model.train(was_training)
+        if module is not None:
+            module.train(was_training)
     return torch.cat(results)
 
 

@@ -44,6 +44,14 @@ class LatentGenerator:
         """Label rows for a class request; None for unconditional models."""
         return None
 
+    def latent_weight(self) -> torch.Tensor:
+        """The generator's first layer as a matrix (out, z_dim), for SeFa directions
+        (latent/directions.py). Families whose first layer is linear in z declare it."""
+        raise ConfigError(
+            f"{self.name} models do not expose their first generator layer, so they have no SeFa "
+            "directions (dcgan, fastgan, mlp and resnet do)"
+        )
+
 
 class ImageToImage:
     """Transforms an image rather than drawing one; previews show input beside output. It
@@ -122,11 +130,17 @@ class DensityModel(Encoder):
     """An encoder with an explicit likelihood p(x|z): its test log-likelihood can be
     estimated (metrics/likelihood.py: ELBO and IWAE)."""
 
-    def likelihood_targets(self, x: torch.Tensor) -> torch.Tensor:
+    def likelihood_targets(
+        self, x: torch.Tensor, generator: torch.Generator | None = None
+    ) -> torch.Tensor:
         raise NotImplementedError
 
     def log_likelihood(self, targets: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
+
+    def likelihood_shape(self) -> tuple[int, ...] | None:
+        """The shape of one image it measures, (C, H, W); None: any shape."""
+        return None
 
 
 class TextGenerator:

@@ -197,3 +197,6 @@ class DCGAN(GAN):
         dcgan_init(D)
         reset_conditional_norms(G)
         return G, D
+
+    def latent_weight(self) -> torch.Tensor:
+        return self.G.latent_weight()  # (out, z_dim), for SeFa

@@ -508,6 +508,9 @@ class FastGAN(GAN):
         reset_conditional_norms(G)
         return G, D
 
+    def latent_weight(self) -> torch.Tensor:
+        return self.G.latent_weight()  # (out, z_dim), for SeFa
+
     def real_extra_losses(self):
         """The paper's self-supervised auto-encoding loss, from D's pass over the reals."""
         weight = self.config.reconstruction_weight

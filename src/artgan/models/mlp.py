@@ -202,3 +202,6 @@ class MLPGAN(GAN):
 
     def build_networks(self):
         return MLPGenerator(self.config), MLPDiscriminator(self.config)
+
+    def latent_weight(self) -> torch.Tensor:
+        return self.G.latent_weight()  # (out, z_dim), for SeFa

@@ -205,3 +205,6 @@ class ResNetGAN(GAN):
                 nn.init.xavier_uniform_(m.weight)
         reset_conditional_norms(G)
         return G, D
+
+    def latent_weight(self) -> torch.Tensor:
+        return self.G.latent_weight()  # (out, z_dim), for SeFa

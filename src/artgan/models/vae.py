@@ -242,6 +242,10 @@ class VAE(AutoencodingModel, DensityModel):
             return (u < (x + 1.0) * 0.5).float()
         return dequantize(x, u)
 
+    def likelihood_shape(self) -> tuple[int, ...]:
+        c = self.config
+        return (c.channels, c.image_size, c.image_size)
+
     def log_likelihood(self, targets: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         """log p(targets | z) per image, in nats: (B,)."""
         out = self.decoder(z.to(self.device)).float()
