@@ -151,6 +151,31 @@ class Run:
         data = self.saved_config().get("data")
         return dict(data) if isinstance(data, dict) else {}
 
+    def training_folders(self) -> list[Path]:
+        """The folders the run trained on (data.source, and data.source_b for two domains),
+        resolved; built-in datasets and files are not folders and are left out."""
+        saved = self.saved_data()
+        sources = [saved.get("source"), saved.get("source_b")]
+        try:  # a lone checkpoint has no run config: its metadata names the source
+            sources.append(json.loads(self.data_file.read_text(encoding="utf-8")).get("source"))
+        except (OSError, ValueError, AttributeError):
+            pass
+        folders = {Path(str(s)).expanduser().resolve() for s in sources if s}
+        return sorted(f for f in folders if f.is_dir())
+
+    def refuse_output_inside_data(self, out: str | Path) -> None:
+        """An error when ``out`` lies in a folder the run trained on: generated files there
+        would become training data of the next run on that folder, and could be mistaken for
+        the originals."""
+        target = Path(out).expanduser().resolve()
+        for folder in self.training_folders():
+            if target == folder or folder in target.parents:
+                raise ConfigError(
+                    f"--out {out} is inside {folder}, the training data of {self.root}: "
+                    "generated files there would be mixed into the data the next run trains "
+                    "on; write them outside it (e.g. --out generated/)"
+                )
+
     def data_config(
         self,
         source: str | None,

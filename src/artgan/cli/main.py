@@ -57,6 +57,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def refuse_output_into_training_data(args) -> None:
+    """Every command that reads a RUN and writes --out: never into the run's training data."""
+    run, out = getattr(args, "run", None), getattr(args, "out", None)
+    if run and out:
+        from ..run_folder import Run
+
+        Run.of(run).refuse_output_inside_data(out)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
@@ -67,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     args.extra = extra
     try:
+        refuse_output_into_training_data(args)
         return int(args.func(args) or 0)
     except ArtganError as error:
         print(f"artgan: error: {error}", file=sys.stderr)
