@@ -11,7 +11,7 @@ import artgan
 from artgan.config import from_dict
 from artgan.metrics.evaluate import parse_metrics
 from artgan.models import model_class
-from artgan.output_kinds import OUTPUT_KINDS, OutputKind, kind_of
+from artgan.output_kinds import EVALUATORS, OUTPUT_KINDS, OutputKind, kind_of
 from artgan.provenance import GenerationRecord
 from tests.conftest import TINY_MODELS
 
@@ -39,6 +39,16 @@ def test_the_metric_sets_come_from_the_kind():
     assert parse_metrics(None, "text", "charrnn") == ["bpc"]
     assert parse_metrics(None, "image", "vae", likelihood=True)[-1] == "nll"
     assert "nll" not in parse_metrics(None, "image", "dcgan")
+
+
+def test_every_kind_with_metrics_has_an_evaluator():
+    """``artgan eval`` asks the kind (output_kinds.EVALUATORS, filled in by metrics/); it
+    compares no kind names itself."""
+    assert [k for k in OUTPUT_KINDS.names() if OUTPUT_KINDS.get(k).metrics] == sorted(
+        EVALUATORS.names()
+    )
+    text = (SOURCE / "metrics/evaluate.py").read_text(encoding="utf-8")
+    assert not re.search(r"output_kind\s*(==|!=)", text)
 
 
 def test_a_new_kind_is_one_entry(tmp_path, monkeypatch):
@@ -71,7 +81,12 @@ SOURCE = Path(artgan.__file__).parent
 
 @pytest.mark.parametrize(
     "module",
-    ["training/preview.py", "cli/sample.py", "cli/train.py", "training/model_card.py"],
+    [
+        "training/preview.py",
+        "cli/sample.py",
+        "cli/train.py",
+        "training/model_card.py",
+    ],
 )
 def test_no_copies_of_the_per_kind_branching(module):
     text = (SOURCE / module).read_text(encoding="utf-8")

@@ -43,9 +43,19 @@ class OutputKind:
     sample_defaults: dict[str, Any] = field(default_factory=dict)  # `artgan sample` options
     metrics: tuple[str, ...] = ()  # what `artgan eval` can score
     default_metrics: tuple[str, ...] = ()  # what it scores when not told
+    colour_mode: bool = False  # data is read in the model's channels (grey or RGB) to compare
+
+    def evaluate(self, model, config, names: list[str], opts: dict) -> dict:
+        """``artgan eval``'s scores for a model of this kind (see :data:`EVALUATORS`)."""
+        return EVALUATORS.get(self.name)(model, config, names, opts)
 
 
 OUTPUT_KINDS: Registry[OutputKind] = Registry("output kind")
+
+# How `artgan eval` scores each kind: (model, data config, metric names, options) -> result.
+# The metrics layer, above this one, registers them (metrics/evaluate.py), so this module
+# imports nothing from it; a kind with metrics has an evaluator there.
+EVALUATORS: Registry[Callable[..., dict]] = Registry("evaluator")
 
 
 def kind_of(model) -> OutputKind:
@@ -178,6 +188,7 @@ IMAGE = _register(
         write=write_images,
         metrics=("fid", "kid", "pr", "dc", "is", "memorization", "nll"),
         default_metrics=("fid", "kid", "pr", "dc"),
+        colour_mode=True,
     )
 )
 POINTS = _register(

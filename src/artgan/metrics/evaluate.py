@@ -31,7 +31,7 @@ from ..data.dataset import InMemoryDataset
 from ..devices import select_device
 from ..errors import ConfigError, DataError
 from ..models.capabilities import DensityModel, Encoder
-from ..output_kinds import OUTPUT_KINDS
+from ..output_kinds import EVALUATORS, OUTPUT_KINDS, kind_of
 from ..provenance import write_image
 from ..provenance.record import record_for_model
 from ..registry import DATASETS
@@ -87,7 +87,7 @@ def run_folder(model) -> Path:
 def data_config(model, source: str | None) -> DataConfig:
     """The data the run trained on (``source`` swapped in when given); images in the model's
     colour mode, centre-cropped, unflipped (see :meth:`Run.data_config`)."""
-    channels = model.config.channels if model.output_kind == "image" else None
+    channels = model.config.channels if kind_of(model).colour_mode else None
     return model.origin.run.data_config(source, model.origin.meta, channels)
 
 
@@ -280,54 +280,24 @@ def evaluate(
         raise ConfigError(f"iwae_k must be >= 1 and nll_images >= 0, got {iwae_k}, {nll_images}")
     model = load_model(run, device=device)
     names = parse_metrics(metrics, model.output_kind, model.name, has_likelihood(model))
-    if sheet and model.output_kind == "image" and "memorization" not in names:
+    if sheet and "memorization" in kind_of(model).metrics and "memorization" not in names:
         names.append("memorization")  # the sheet shows what memorization finds
     if not 0.0 <= copy_quantile < 1.0:
         raise ConfigError(f"copy_quantile must be in [0, 1), got {copy_quantile}")
     config = data_config(model, data)
     started = dt.datetime.now(dt.timezone.utc)
-    if model.output_kind == "text":
-        bpc = evaluate_bpc(model, config)
-        result = {
-            "metrics": {"bpc": bpc["bpc"]},
-            "floor": {},
-            "n": {"characters": bpc["characters"]},
-        }
-        result["data"] = {"source": config.source, "held_out": "held-out text"}
-    elif model.output_kind == "audio":
-        audio = evaluate_audio(model, config, n=n or 0, seed=seed)
-        result = {
-            "metrics": {"fd": audio["fd"]},
-            "floor": {"fd": audio["floor"]},
-            "extractor": {"name": audio["extractor"]},
-            "n": {"generated": audio["clips"], "reference": audio["reference_clips"]},
-            "data": {
-                "source": config.source,
-                "reference": "test split",
-                "held_out": "training clips",
-            },
-        }
-    else:
-        if features is None and inception_weights:
-            features = "inception"
-        if features is None:
-            labelled = config.source in ("digits", "fashion-mnist")
-            grey = model.config.channels == 1
-            features = f"classifier:{config.source}" if grey and labelled else "efficientnet-lite0"
-        opts = {
-            "n": n or DEFAULT_N,
-            "seed": seed,
-            "device": device,
-            "features": features,
-            "inception_weights": inception_weights,
-            "sheet": sheet,
-            "iwae_k": iwae_k,
-            "nll_images": nll_images,
-            "copy_quantile": copy_quantile,
-        }
-        result = evaluate_images(model, config, names, opts)
-        if inception_weights and features != "inception":
-            result["notes"].append(f"--inception-weights unused: the features are {features}")
+    opts = {
+        "n": n,
+        "seed": seed,
+        "device": device,
+        "features": features,
+        "inception_weights": inception_weights,
+        "sheet": sheet,
+        "iwae_k": iwae_k,
+        "nll_images": nll_images,
+        "copy_quantile": copy_quantile,
+    }
+    result = kind_of(model).evaluate(model, config, names, opts)  # EVALUATORS, below
     entry = {
         "time": started.isoformat(timespec="seconds"),
         "seconds": round((dt.datetime.now(dt.timezone.utc) - started).total_seconds(), 1),
@@ -343,3 +313,55 @@ def evaluate(
     if save:
         entry["metrics_file"] = str(append_metrics(run_folder(model), entry))
     return entry
+
+
+# ----------------------------------------------------------------------------- per kind
+# Each output kind's evaluator (output_kinds.EVALUATORS): (model, data, names, opts) -> result.
+
+
+@EVALUATORS.register("image")
+def score_images(model, config: DataConfig, names: list[str], opts: dict) -> dict:
+    """Image models: features of generated, reference and held-out images (evaluate_images);
+    the extractor defaults to efficientnet-lite0, or a labelled grey dataset's classifier."""
+    features, inception_weights = opts["features"], opts["inception_weights"]
+    if features is None and inception_weights:
+        features = "inception"
+    if features is None:
+        labelled = config.source in ("digits", "fashion-mnist")
+        grey = model.config.channels == 1
+        features = f"classifier:{config.source}" if grey and labelled else "efficientnet-lite0"
+    opts = {**opts, "n": opts["n"] or DEFAULT_N, "features": features}
+    result = evaluate_images(model, config, names, opts)
+    if inception_weights and features != "inception":
+        result["notes"].append(f"--inception-weights unused: the features are {features}")
+    return result
+
+
+@EVALUATORS.register("text")
+def score_text(model, config: DataConfig, names: list[str], opts: dict) -> dict:
+    """Text models: held-out bits per character (metrics/text.py)."""
+    bpc = evaluate_bpc(model, config)
+    return {
+        "metrics": {"bpc": bpc["bpc"]},
+        "floor": {},
+        "n": {"characters": bpc["characters"]},
+        "data": {"source": config.source, "held_out": "held-out text"},
+    }
+
+
+@EVALUATORS.register("audio")
+def score_audio(model, config: DataConfig, names: list[str], opts: dict) -> dict:
+    """Audio models: the Fréchet distance on log-mel statistics, with its floor
+    (metrics/audio.py)."""
+    audio = evaluate_audio(model, config, n=opts["n"] or 0, seed=opts["seed"])
+    return {
+        "metrics": {"fd": audio["fd"]},
+        "floor": {"fd": audio["floor"]},
+        "extractor": {"name": audio["extractor"]},
+        "n": {"generated": audio["clips"], "reference": audio["reference_clips"]},
+        "data": {
+            "source": config.source,
+            "reference": "test split",
+            "held_out": "training clips",
+        },
+    }
