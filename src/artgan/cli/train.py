@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from ..data import check_source
 from ..devices import device_type
 from ..errors import ConfigError
 from ..training.run import build_run_config, describe_defaults
@@ -101,6 +102,9 @@ def run(args) -> int:
         if preset and args.resume:
             raise ConfigError("--preset sizes a new run; a resumed run keeps its own settings")
         config = build_run_config(base, overrides, preset)
+        for source in filter(None, (config.data.source, config.data.source_b)):
+            # The run would stop there: say it now.
+            check_source(source, classes=config.data.pairing != "none")
         print(json.dumps(config.to_dict(), indent=2))
         chosen = describe_defaults(config, device_type(config.train.device))
         if chosen:
@@ -113,16 +117,23 @@ def run(args) -> int:
     if run_dir is not None:
         print(f"run folder: {run_dir}")
         print(f"  samples:  {run_dir}/samples/   loss curve: {run_dir}/loss_curve.png")
-        print(f"  next:     artgan sample {run_dir} {next_sample_options(run_dir)}")
+        print(f"  next:     {next_command(run_dir)}")
     return 0
 
 
-def next_sample_options(run_dir) -> str:
-    """What to try after training: the ``artgan sample`` options for what the model makes."""
+def next_command(run_dir) -> str:
+    """What to try after training, from what the model declares it does: an image-to-image
+    model's own command on a file (``artgan upscale``, ``inpaint``, ``stylize``), else
+    ``artgan sample`` with the options for what it makes."""
     from ..models import model_class
+    from ..models.capabilities import ImageToImage
     from ..output_kinds import OUTPUT_KINDS
     from ..training.run import read_run_config
 
     model = read_run_config(run_dir)["model"]
-    kind = model_class(model["name"]).kind_from_config(model)
-    return OUTPUT_KINDS.get(kind).sample_example
+    family = model_class(model["name"])
+    if issubclass(family, ImageToImage) and "artgan " in family.file_command:
+        example = family.file_command[family.file_command.index("artgan ") :]
+        return example.replace("RUN", str(run_dir), 1)
+    kind = family.kind_from_config(model)
+    return f"artgan sample {run_dir} {OUTPUT_KINDS.get(kind).sample_example}"

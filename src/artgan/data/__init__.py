@@ -24,6 +24,19 @@ def is_point_source(source: str) -> bool:
     return source in POINT_DATASETS or Path(source).suffix.lower() in POINT_SUFFIXES
 
 
+def check_source(source: str, classes: bool = False) -> None:
+    """An error unless ``source`` is a built-in dataset (with ``classes``, also one class of
+    one, ``art:mondrian``, as two-domain models take) or an existing path: what ``--dry-run``
+    checks before anything is loaded."""
+    name = source.partition(":")[0] if classes else source
+    if name in DATASETS or Path(source).expanduser().exists():
+        return
+    raise DataError(
+        f"no built-in dataset or path named {source!r}; "
+        f"built-in datasets: {', '.join(DATASETS.names())}"
+    )
+
+
 def load_dataset(config: DataConfig, image_size: int | None = None):
     """Load ``config.source``: a built-in name, an image folder, a .npy/.csv point file, a text
     file, or a folder of sound files. ``image_size`` is the size of one item: the image side,
@@ -39,12 +52,8 @@ def load_dataset(config: DataConfig, image_size: int | None = None):
         )
     if config.source in DATASETS:
         return DATASETS.get(config.source)(config, image_size)
+    check_source(config.source)
     path = Path(config.source).expanduser()
-    if not path.exists():
-        raise DataError(
-            f"no built-in dataset or path named {config.source!r}; "
-            f"built-in datasets: {', '.join(DATASETS.names())}"
-        )
     if path.is_file() and path.suffix.lower() in POINT_SUFFIXES:
         return load_point_file(path, config)
     if path.is_file() and path.suffix.lower() in (*IMAGE_SUFFIXES, *AUDIO_SUFFIXES):

@@ -207,6 +207,8 @@ class Trainer:
             ) from None
         self.step = state["step"]
         self.stream.position = state["batch_position"]
+        if self.dist.is_main:
+            print(f"resumed from step {self.step} ({checkpoint})", flush=True)
 
     # --- the loop ------------------------------------------------------------------------
     def _autocast(self):
