@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import warnings
 
 from ..errors import ArtganError
 from ..version import __version__
@@ -66,7 +67,14 @@ def refuse_output_into_training_data(args) -> None:
         Run.of(run).refuse_output_inside_data(out)
 
 
+def one_line_warning(message, category, filename, lineno, line=None) -> str:
+    """Warnings (skipped files, excluded files, ...) as one line a person reads: no internal
+    path, line number or warning class."""
+    return f"artgan: warning: {message}\n"
+
+
 def main(argv: list[str] | None = None) -> int:
+    warnings.formatwarning = one_line_warning
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     if not getattr(args, "func", None):

@@ -34,6 +34,20 @@ def read_log(path: Path) -> tuple[list[dict], int]:
     return entries, skipped
 
 
+_TOLD = set()  # what this process has said once already
+
+
+def say_tensorboard_missing() -> None:
+    """Once a process: TensorBoard was asked for (the default) and is not installed."""
+    if "tensorboard" not in _TOLD:
+        _TOLD.add("tensorboard")
+        print(
+            "artgan: TensorBoard is not installed, so losses go to log.jsonl and loss_curve.png "
+            "only (pip install tensorboard for live curves; --train.tensorboard false to not ask)",
+            file=sys.stderr,
+        )
+
+
 class TrainingLog:
     def __init__(self, run_dir: Path, enabled: bool, tensorboard: bool):
         self.path = run_dir / "log.jsonl"
@@ -47,6 +61,7 @@ class TrainingLog:
                 self.writer = SummaryWriter(str(run_dir / "tensorboard"))
             except ImportError:  # tensorboard is optional
                 self.writer = None
+                say_tensorboard_missing()
 
     def truncate_after(self, step: int) -> None:
         """On resume, forget lines logged after the checkpoint (they will be redone), and any
@@ -81,11 +96,48 @@ class TrainingLog:
             self.writer.close()
 
 
-LOSS_KEYS_SKIPPED = ("lr", "img_per_s", "step")
+# Logged but not plotted: rates, timings, the learning-rate factor.
+LOSS_KEYS_SKIPPED = ("lr", "img_per_s", "step", "data_s", "step_s")
+D_OUTPUT_PREFIXES = ("d_real", "d_fake")  # D's mean output on real and fake batches (logits)
+
+
+def loss_curve_panels(entries: list[dict]) -> dict[str, list[tuple[str, str]]]:
+    """What the loss curve draws, as (key, legend label) lines per panel: ``losses``;
+    ``outputs``, D's real/fake outputs (not losses: a panel of their own); ``ada``, ADA's p and
+    r_t (dashed, on their own axis beside the outputs). A component loss equal at every step to
+    its phase's total (``d_adv`` when it is D's only term) is one line: ``D_loss (= d_adv)``."""
+    keys = sorted(
+        {k for e in entries for k in e if k not in LOSS_KEYS_SKIPPED and not k.startswith("lr_")}
+    )
+    outputs = [k for k in keys if k.startswith(D_OUTPUT_PREFIXES)]
+    ada = [k for k in keys if k.startswith("ada_")]
+    losses = sorted(
+        (k for k in keys if k not in outputs and k not in ada),
+        key=lambda k: (not k.endswith("_loss"), k),  # phase totals first
+    )
+    twins: dict[str, list[str]] = {}  # a line kept -> the keys it stands for too
+    for key in losses:
+        kept = next((k for k in twins if _same_series(entries, k, key)), None)
+        twins.setdefault(kept or key, []).extend([key] if kept else [])
+    labels = {k: f"{k} (= {', '.join(same)})" if same else k for k, same in twins.items()}
+    return {
+        "losses": list(labels.items()),
+        "outputs": [(k, k) for k in outputs],
+        "ada": [(k, k) for k in ada],
+    }
+
+
+def _same_series(entries: list[dict], a: str, b: str) -> bool:
+    """True when ``a`` and ``b`` are logged at the same steps with the same values."""
+    pairs = [(e.get(a), e.get(b)) for e in entries if a in e or b in e]
+    return all(
+        x is not None and y is not None and abs(x - y) <= 1e-6 * (1 + abs(x)) for x, y in pairs
+    )
 
 
 def plot_loss_curve(entries: list[dict], path: Path) -> Path | None:
-    """Plot every loss in ``entries`` against step (a smoothed line over the raw points)."""
+    """Plot the losses against step (a smoothed line over the raw points) in one panel, and D's
+    real/fake outputs (with ADA's p and r_t on their own axis) in a second one."""
     if not entries:
         return None
     import matplotlib
@@ -94,37 +146,57 @@ def plot_loss_curve(entries: list[dict], path: Path) -> Path | None:
     import io
 
     import matplotlib.pyplot as plt
-    import numpy as np
 
-    keys = sorted(
-        {k for e in entries for k in e if k not in LOSS_KEYS_SKIPPED and not k.startswith("lr_")}
+    panels = loss_curve_panels(entries)
+    second = bool(panels["outputs"] or panels["ada"])
+    fig, axes = plt.subplots(
+        2 if second else 1,
+        1,
+        figsize=(8, 7 if second else 4.5),
+        dpi=100,
+        sharex=True,
+        squeeze=False,
     )
-    fig, ax = plt.subplots(figsize=(8, 4.5), dpi=100)
-    # ADA's augmentation strength p and overfitting signal r_t are not losses: own axis, dashed.
-    ada_ax = ax.twinx() if any(k.startswith("ada_") for k in keys) else None
-    for i, key in enumerate(keys):
-        target = ada_ax if key.startswith("ada_") else ax
-        style = "--" if target is ada_ax else "-"
-        points = [(e["step"], e[key]) for e in entries if key in e]
-        steps, values = (np.array(v, dtype=float) for v in zip(*points))
-        window = max(1, len(values) // 50)
-        smooth = np.convolve(values, np.ones(window) / window, mode="valid")
-        color = f"C{i % 10}"
-        target.plot(steps[window - 1 :], smooth, style, label=key, color=color)
-        target.plot(steps, values, style, alpha=0.2, color=color, linewidth=0.8)
-    ax.set_xlabel("step")
+    ax = axes[0][0]
+    colours = iter(f"C{i % 10}" for i in range(1000))
+    for key, label in panels["losses"]:
+        _draw(ax, entries, key, label, "-", next(colours))
     ax.set_ylabel("loss")
     ax.grid(alpha=0.3)
-    handles, labels = ax.get_legend_handles_labels()
-    if ada_ax is not None:
-        ada_ax.set_ylabel("ADA p, r_t (dashed)")
-        ada_ax.set_ylim(-1.05, 1.05)
-        more = ada_ax.get_legend_handles_labels()
-        handles, labels = handles + more[0], labels + more[1]
-    ax.legend(handles, labels, fontsize=8)
+    ax.legend(fontsize=8)
+    if second:
+        out_ax = axes[1][0]
+        for key, label in panels["outputs"]:
+            _draw(out_ax, entries, key, label, "-", next(colours))
+        out_ax.set_ylabel("D output (mean logit)")
+        out_ax.grid(alpha=0.3)
+        handles, labels = out_ax.get_legend_handles_labels()
+        # ADA's augmentation strength p and overfitting signal r_t: own axis, dashed.
+        if panels["ada"]:
+            ada_ax = out_ax.twinx()
+            for key, label in panels["ada"]:
+                _draw(ada_ax, entries, key, label, "--", next(colours))
+            ada_ax.set_ylabel("ADA p, r_t (dashed)")
+            ada_ax.set_ylim(-1.05, 1.05)
+            more = ada_ax.get_legend_handles_labels()
+            handles, labels = handles + more[0], labels + more[1]
+        out_ax.legend(handles, labels, fontsize=8)
+    axes[-1][0].set_xlabel("step")
     fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
     plt.close(fig)
     atomic_write_bytes(path, buffer.getvalue())
     return path
+
+
+def _draw(ax, entries: list[dict], key: str, label: str, style: str, colour: str) -> None:
+    """One series: a smoothed line (labelled) over the faint raw points."""
+    import numpy as np
+
+    points = [(e["step"], e[key]) for e in entries if key in e]
+    steps, values = (np.array(v, dtype=float) for v in zip(*points))
+    window = max(1, len(values) // 50)
+    smooth = np.convolve(values, np.ones(window) / window, mode="valid")
+    ax.plot(steps[window - 1 :], smooth, style, label=label, color=colour)
+    ax.plot(steps, values, style, alpha=0.2, color=colour, linewidth=0.8)
