@@ -20,7 +20,7 @@ from .models.capabilities import ImageToImage
 from .provenance import GenerationRecord, write_audio, write_image, write_points, write_text
 from .provenance.output import IMAGE_FORMATS
 from .registry import Registry
-from .sample import make_grid, scatter_plot, to_uint8
+from .sample import enlarge_for_display, make_grid, scatter_plot, to_uint8
 
 PREVIEW_SEED = 1234
 
@@ -72,19 +72,32 @@ def _register(kind: OutputKind) -> OutputKind:
 def preview_images(model, dataset, stem: Path, record: GenerationRecord) -> Path:
     if isinstance(model, ImageToImage):  # input beside output
         images, columns = model.preview_grid(dataset)
-        return write_image(make_grid(images, columns=columns), stem.with_suffix(".png"), record)
+        sheet = enlarge_for_display(make_grid(images, columns=columns))
+        return write_image(sheet, stem.with_suffix(".png"), record)
     if model.conditional:  # a row of 8 per class (the first 16 classes)
         rows = [k for k in range(min(16, model.config.num_classes)) for _ in range(8)]
         samples = model.sample(len(rows), seed=PREVIEW_SEED, classes=rows)
     else:
         samples = model.sample(64, seed=PREVIEW_SEED)
-    return write_image(make_grid(samples, columns=8), stem.with_suffix(".png"), record)
+    sheet = enlarge_for_display(make_grid(samples, columns=8))  # >= 512 px, for a person
+    return write_image(sheet, stem.with_suffix(".png"), record)
 
 
-def write_images(model, samples, out: Path, record: GenerationRecord, columns: int = 0) -> str:
-    """One grid for an image extension, else a folder with one PNG per sample."""
+def write_images(
+    model,
+    samples,
+    out: Path,
+    record: GenerationRecord,
+    columns: int = 0,
+    display: tuple[int, str] | None = None,
+) -> str:
+    """One grid for an image extension (enlarged to ``display`` = (width, filter) when given),
+    else a folder with one PNG per sample (never enlarged)."""
     if out.suffix.lower() in IMAGE_FORMATS:
-        write_image(make_grid(samples, columns=columns or None), out, record)
+        grid = make_grid(samples, columns=columns or None)
+        if display:
+            grid = enlarge_for_display(grid, *display)
+        write_image(grid, out, record)
         return f"wrote a grid of {len(samples)} samples to {out}"
     if out.suffix:
         raise ArtganError(

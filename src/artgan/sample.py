@@ -53,6 +53,36 @@ def make_grid(images: torch.Tensor, columns: int | None = None, padding: int = 2
     return grid
 
 
+DISPLAY_WIDTH = 512  # previews, demo sheets and animations are at least this wide
+DISPLAY_FILTERS = ("nearest", "lanczos")
+
+
+def enlarge_for_display(
+    picture: np.ndarray, width: int = DISPLAY_WIDTH, method: str = "nearest"
+) -> np.ndarray:
+    """A uint8 (H, W, C) sheet enlarged to at least ``width`` pixels wide, for a person to look
+    at: ``nearest`` by a whole factor (every pixel a crisp square), ``lanczos`` to exactly
+    ``width``. Sheets already that wide are returned as they are; saved samples never pass
+    here."""
+    if method not in DISPLAY_FILTERS:
+        raise ConfigError(f"the display filter must be nearest or lanczos, got {method!r}")
+    if width < 1:
+        raise ConfigError(f"--display-size must be at least 1 pixel, got {width}")
+    h, w = picture.shape[:2]
+    if w >= width:
+        return picture
+    if method == "nearest":
+        factor = math.ceil(width / w)
+        return picture.repeat(factor, axis=0).repeat(factor, axis=1)
+    from PIL import Image
+
+    size = (width, max(1, round(h * width / w)))
+    grey = picture.ndim == 3 and picture.shape[2] == 1
+    image = Image.fromarray(picture[:, :, 0] if grey else picture)
+    out = np.asarray(image.resize(size, Image.LANCZOS))
+    return out[:, :, None] if grey else out
+
+
 def check_sample_count(n: int, shape, grid: bool = False) -> None:
     """Refuse, before any work, a sample count that cannot fit: ``n`` items of ``shape``
     ((C, H, W) or (D,)) beyond ``ARTGAN_MAX_SAMPLE_BYTES`` (default 4 GiB) of float32, or a
@@ -177,8 +207,5 @@ def interpolation_frames(
             labels = model.labels(None, n).repeat(steps, 1)  # (frames * n, K)
     images = generate_from_latents(model, z, labels=labels)
     images = images.reshape(steps, n, *images.shape[1:])  # (frames, n, C, H, W)
-    frames = [make_grid(images[t], columns=n) for t in range(steps)]
-    scale = max(1, 256 // max(frames[0].shape[:2]))  # small images: enlarge for viewing
-    if scale > 1:
-        frames = [f.repeat(scale, axis=0).repeat(scale, axis=1) for f in frames]
-    return frames
+    # Small images are enlarged for viewing (crisp pixels, at least DISPLAY_WIDTH wide).
+    return [enlarge_for_display(make_grid(images[t], columns=n)) for t in range(steps)]

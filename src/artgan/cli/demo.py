@@ -11,7 +11,7 @@ import torch
 
 from ..provenance import write_gif, write_image
 from ..provenance.record import record_for_model
-from ..sample import interpolation_frames, make_grid
+from ..sample import enlarge_for_display, interpolation_frames, make_grid
 
 DEMO_CONFIG = {
     "model": {
@@ -70,7 +70,7 @@ def run(args) -> int:
     model = load_model(run_dir)
     record = record_for_model(model, seed=7, command="demo")
     grid = write_image(
-        make_grid(model.sample(64, seed=7), columns=8),
+        enlarge_for_display(make_grid(model.sample(64, seed=7), columns=8)),  # >= 512 px
         out / "samples.png",
         record.with_params(kind="grid", n=64),
     )

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import ArtganError
+from ..errors import ArtganError, ConfigError
 from ..models.base import check_options
 from ..models.conditioning import require_conditional
 from ..output_kinds import kind_of
 from ..provenance.output import IMAGE_FORMATS
 from ..provenance.record import record_for_model
-from ..sample import check_sample_count
+from ..sample import DISPLAY_FILTERS, check_sample_count
 from .options import add_device
 
 
@@ -42,6 +42,19 @@ def add_parser(subparsers) -> None:
         "variety for quality)",
     )
     p.add_argument("--columns", type=int, default=0, help="grid width (default: square)")
+    p.add_argument(
+        "--display-size",
+        type=int,
+        metavar="WIDTH",
+        help="enlarge the grid to at least WIDTH pixels for viewing (the samples themselves "
+        "keep their size; see --display-filter)",
+    )
+    p.add_argument(
+        "--display-filter",
+        choices=DISPLAY_FILTERS,
+        default="nearest",
+        help="how --display-size enlarges: nearest (crisp pixels, a whole factor) or lanczos",
+    )
     p.add_argument(
         "--class",
         dest="class_",
@@ -102,7 +115,15 @@ def run(args) -> int:
         return write_guarded(model, args, options, params)
     samples = kind.draw(model, args.n, args.seed, options)
     record = record_for_model(model, seed=args.seed, command="sample", n=args.n, **params)
-    print(kind.write(model, samples, Path(args.out), record, args.columns))
+    display = {}
+    if args.display_size is not None:
+        if kind.name != "image" or Path(args.out).suffix.lower() not in IMAGE_FORMATS:
+            raise ConfigError(
+                "--display-size enlarges an image grid (--out grid.png); samples written one a "
+                "file keep their own size"
+            )
+        display = {"display": (args.display_size, args.display_filter)}
+    print(kind.write(model, samples, Path(args.out), record, args.columns, **display))
     return 0
 
 
