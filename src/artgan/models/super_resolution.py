@@ -116,8 +116,15 @@ class SRGANConfig(SRResNetConfig):
     @classmethod
     def presets(cls, context: DefaultsContext) -> dict[str, dict[str, Any]]:
         d_widths = {"quick": 16, "cpu": 32, "gpu": 64}  # discriminator sized like G
+        steps = {"quick": 300, "cpu": 2000, "gpu": 100000}  # the perceptual loss costs: fewer
         return {
-            name: {**settings, "model.d_width": d_widths[name]}
+            name: {
+                **settings,
+                "model.d_width": d_widths[name],
+                "train.steps": steps[name],
+                "train.sample_every": steps[name] // 5,
+                "train.checkpoint_every": steps[name] // 2,
+            }
             for name, settings in super().presets(context).items()
         }
 
