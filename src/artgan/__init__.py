@@ -24,6 +24,23 @@ def load(path, device: str = "cpu"):
     return load_model(path, device=device)
 
 
+def from_pretrained(name_or_path, device: str = "cpu", revision=None):
+    """Load a model from a ``model.save_pretrained`` folder, a run or checkpoint folder, or a
+    Hugging Face Hub repo id (needs huggingface_hub and the network). See
+    :func:`artgan.pretrained.from_pretrained`."""
+    from .pretrained import from_pretrained as _from_pretrained
+
+    return _from_pretrained(name_or_path, device=device, revision=revision)
+
+
+def save_image(image, path, run=None, seed=None, **params):
+    """Write a generated image through the output point (signed, with its record). See
+    :func:`artgan.outputs.save_image`."""
+    from .outputs import save_image as _save_image
+
+    return _save_image(image, path, run=run, seed=seed, **params)
+
+
 def evaluate(run, data=None, metrics=None, n=None, features=None, **options):
     """Score a run against real data beside the real-vs-real floor; appends to the run's
     metrics.json. See :func:`artgan.metrics.evaluate.evaluate`."""
@@ -34,4 +51,12 @@ def evaluate(run, data=None, metrics=None, n=None, features=None, **options):
 
 # No top-level ``sample`` function: ``artgan.sample`` is the sampling module (DESIGN layout);
 # sample with ``artgan.load(run).sample(n, seed=...)``.
-__all__ = ["ArtganError", "__version__", "evaluate", "load", "train"]
+__all__ = [
+    "ArtganError",
+    "__version__",
+    "evaluate",
+    "from_pretrained",
+    "load",
+    "save_image",
+    "train",
+]

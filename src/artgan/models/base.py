@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass
+from pathlib import Path
 from typing import ClassVar
 
 import torch
@@ -17,6 +18,7 @@ from torch import nn
 from ..data.types import Batch, DataSpec
 from ..errors import ConfigError
 from ..run_folder import Checkpoint
+from .pretrained import write_pretrained
 
 __all__ = ["Batch", "DataSpec", "GenerativeModel", "Phase"]  # Batch, DataSpec: data/types.py
 
@@ -94,6 +96,12 @@ class GenerativeModel(nn.Module):
 
     def load_extra_training_state(self, state: dict) -> None:
         """Restore what :meth:`extra_training_state` returned."""
+
+    def save_pretrained(self, folder: str | Path) -> Path:
+        """Write the model as a Hugging Face Hub-style folder (``config.json``,
+        ``model.safetensors``, ``README.md`` model card): ``artgan.from_pretrained(folder)``
+        reads it back, and ``huggingface-cli upload`` publishes it as it is."""
+        return write_pretrained(self, folder)
 
     # --- generation ----------------------------------------------------------------------
     @property
