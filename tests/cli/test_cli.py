@@ -74,13 +74,13 @@ def test_interpolate_writes_a_gif(run_dir, tmp_path):
             [
                 "interpolate",
                 str(run_dir),
-                "--steps",
+                "--frames",
                 "6",
                 "--n",
                 "2",
                 "--out",
                 str(out),
-                "--frames",
+                "--frames-dir",
                 str(tmp_path / "frames"),
             ]
         )
@@ -89,6 +89,17 @@ def test_interpolate_writes_a_gif(run_dir, tmp_path):
     gif = Image.open(out)
     assert gif.n_frames == 6
     assert len(list((tmp_path / "frames").glob("*.png"))) == 6
+
+
+def test_interpolate_steps_is_the_old_name_of_frames(run_dir, tmp_path, capsys):
+    out = tmp_path / "walk.gif"
+    assert main(["interpolate", str(run_dir), "--steps", "3", "--n", "1", "--out", str(out)]) == 0
+    assert Image.open(out).n_frames == 3
+    assert "interpolate --steps is now --frames" in capsys.readouterr().err
+    folder = str(tmp_path / "frames")
+    with pytest.raises(SystemExit):
+        main(["interpolate", str(run_dir), "--frames", folder, "--out", str(out)])
+    assert f"use --frames-dir {folder}" in capsys.readouterr().err
 
 
 def test_info_reports_config_step_data_and_files(run_dir, capsys):

@@ -7,6 +7,8 @@ it, walk ``i`` shows class ``i % K``.
 
 from __future__ import annotations
 
+import argparse
+import sys
 from pathlib import Path
 
 from ..errors import ArtganError
@@ -20,14 +22,16 @@ from .options import add_device
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser("interpolate", help="write a latent-space walk as a GIF")
     p.add_argument("run", help="run folder or checkpoint folder")
-    p.add_argument("--steps", type=int, default=60, help="frames in the loop (default 60)")
+    p.add_argument("--frames", type=frame_count, default=60, help="frames in the loop (default 60)")
+    # The old name of --frames, kept working (said once on stderr).
+    p.add_argument("--steps", dest="old_steps", type=int, help=argparse.SUPPRESS)
     p.add_argument("--keyframes", type=int, default=4, help="random latents visited (default 4)")
     p.add_argument("--n", type=int, default=4, help="parallel walks shown side by side")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--truncation", type=float, default=0.0)
     p.add_argument("--fps", type=float, default=15.0)
     p.add_argument("--out", required=True, help="output .gif")
-    p.add_argument("--frames", metavar="DIR", help="also write each frame as a PNG in DIR")
+    p.add_argument("--frames-dir", metavar="DIR", help="also write each frame as a PNG in DIR")
     p.add_argument(
         "--classes",
         help="conditional models: a tour through classes, e.g. monet,vangogh,monet "
@@ -37,11 +41,29 @@ def add_parser(subparsers) -> None:
     p.set_defaults(func=run)
 
 
+def frame_count(text: str) -> int:
+    """--frames N; a folder there is the old --frames DIR, now --frames-dir."""
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"--frames counts the frames of the loop, got {text!r}; to write each frame as a "
+            f"PNG use --frames-dir {text}"
+        ) from None
+
+
 def run(args) -> int:
     from ..training.checkpoint import load_model
 
-    if args.steps < 2 or args.keyframes < 2 or args.n < 1 or not 0 < args.fps <= 100:
-        raise ArtganError("need --steps >= 2, --keyframes >= 2, --n >= 1 and --fps from 0 to 100")
+    frames_option = "--frames" if args.old_steps is None else "--steps"
+    if args.old_steps is not None:
+        args.frames = args.old_steps
+    if args.frames < 2 or args.keyframes < 2 or args.n < 1 or not 0 < args.fps <= 100:
+        raise ArtganError(
+            f"need {frames_option} >= 2, --keyframes >= 2, --n >= 1 and --fps from 0 to 100"
+        )
+    if args.old_steps is not None:
+        print("artgan: interpolate --steps is now --frames", file=sys.stderr)
     out = Path(args.out)
     if out.suffix.lower() != ".gif":
         raise ArtganError(f"--out must be a .gif file, got {out.name}")
@@ -57,22 +79,22 @@ def run(args) -> int:
         if len(classes) < 2:
             raise ArtganError("--classes needs at least two classes, e.g. monet,vangogh,monet")
     frames = interpolation_frames(
-        model, args.steps, args.keyframes, args.n, args.seed, args.truncation, classes
+        model, args.frames, args.keyframes, args.n, args.seed, args.truncation, classes
     )
     record = record_for_model(
         model,
         seed=args.seed,
         command="interpolate",
-        steps=args.steps,
+        frames=args.frames,
         keyframes=args.keyframes,
         n=args.n,
         truncation=args.truncation,
         **({"classes": classes} if classes else {}),
     )
     write_gif(frames, out, record, duration_ms=int(1000 / args.fps))
-    print(f"wrote a {args.steps}-frame walk to {out}")
-    if args.frames:
-        folder = Path(args.frames)
+    print(f"wrote a {args.frames}-frame walk to {out}")
+    if args.frames_dir:
+        folder = Path(args.frames_dir)
         for i, frame in enumerate(frames):
             write_image(frame, folder / f"frame-{i:04d}.png", record.with_params(frame=i))
         print(f"wrote {len(frames)} frames to {folder}/")
