@@ -10,6 +10,7 @@ from ..data import check_source
 from ..devices import device_type
 from ..errors import ConfigError
 from ..training.run import build_run_config, describe_defaults
+from .dotted_help import train_epilog
 from .options import parse_dotted
 
 
@@ -19,20 +20,30 @@ def add_parser(subparsers) -> None:
         help="train a model",
         description="Train a model. Any config field can be set with a dotted option, e.g. "
         "--model.width 64 --train.lr_d 4e-4 --model.objective.loss hinge.",
-        epilog="examples:\n  artgan train --model dcgan --data ./my_paintings --steps 20000\n"
+        epilog="examples:\n  artgan train --model dcgan --data ./my_paintings --preset cpu\n"
         "  artgan train --data art --steps 200 --run-dir runs/x\n"
         "  artgan train --resume runs/x --steps 400",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    examples, format_help = p.epilog, p.format_help
+
+    def help_with_options() -> str:
+        # Generated when asked for (it reads every config's source): the registered families
+        # and datasets, and every dotted option with its default and meaning.
+        p.epilog = f"{examples}\n\n{train_epilog()}"
+        return format_help()
+
+    p.format_help = help_with_options
     p.add_argument("--config", help="JSON or YAML run config to start from")
     p.add_argument(
         "--model",
-        help="model family: dcgan, resnet, mlp (default: dcgan for images, mlp for 2-D points)",
+        help="model family, listed below (default: fastgan for a folder of images, dcgan for "
+        "the built-in images, mlp for 2-D points)",
     )
     p.add_argument(
         "--data",
-        help="a folder of images, a .npy/.csv point file, or a built-in "
-        "dataset: art, digits, fashion-mnist, ring8, grid25 (default: art)",
+        help="a folder of images or sounds, a .npy/.csv point file, a text file, or a built-in "
+        "dataset listed below (default: art)",
     )
     p.add_argument(
         "--data-a",
