@@ -30,7 +30,7 @@ from pathlib import Path
 import torch
 
 import artgan
-from artgan.provenance.originality import guard_for_model, guarded_sample
+from artgan.originality import guard_for_model, guarded_sample
 from artgan.sample import quantize
 from artgan.training.checkpoint import load_model
 from common import CpuShare, write_json_report

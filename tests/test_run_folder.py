@@ -3,6 +3,7 @@ a checkpoint, and reads the data the run trained on (the one copy evaluate, reco
 the originality guard share)."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -66,8 +67,8 @@ def test_a_missing_or_damaged_config_is_a_checkpoint_error(tmp_path):
 
 
 SOURCE = Path(artgan.__file__).parent
-# Still building paths by hand (owned elsewhere; see the issue 13 report).
-NOT_YET = {"run_folder.py", "training/checkpoint.py", "training/trainer.py"}
+# Only the layout itself names the files.
+NOT_YET = {"run_folder.py"}
 
 
 def test_nothing_else_rebuilds_run_paths():
@@ -99,3 +100,35 @@ def test_a_loaded_model_knows_its_checkpoint_and_a_built_one_does_not(tmp_path):
     assert loaded.origin.step == 3 and loaded.origin.data["source"] == "digits"
     record = record_for_model(loaded)
     assert (record.run_id, record.step) == ("r1", 3) and len(record.weights_sha256) == 64
+
+
+def test_the_run_gives_its_lock_and_step_names(tmp_path):
+    """The writer's lock is reachable from the Run (the primitive is artgan/run_lock.py)."""
+    run = Run(tmp_path / "run")
+    with run.lock():
+        assert run.is_locked() and run.lock_file.is_file()
+    assert not run.is_locked()
+    assert run.checkpoint_folder(200) == run.checkpoints / "step-00000200"
+    (run.checkpoint_folder(300)).mkdir(parents=True)
+    (run.checkpoint_folder(100)).mkdir()
+    assert [p.name for p in run.checkpoint_folders()] == ["step-00000100", "step-00000300"]
+
+
+RUN_FILE_NAMES = (
+    "checkpoints|LATEST|samples|log\\.jsonl|config\\.json|data\\.json|metrics\\.json"
+    "|loss_curve\\.png|MODEL_CARD\\.md|feedback\\.jsonl|tensorboard|\\.artgan\\.lock"
+)
+
+
+def test_nothing_else_builds_run_folder_paths():
+    """Every command reaches a run's files through ``Run`` (run_folder.py): no
+    ``path / "checkpoints"`` elsewhere in the package."""
+    source = Path(artgan.__file__).parent
+    pattern = re.compile(rf"/\s*\"({RUN_FILE_NAMES})\"")
+    offenders = [
+        f"{path.relative_to(source)}: {m.group(0)}"
+        for path in source.rglob("*.py")
+        if path.name != "run_folder.py"
+        for m in pattern.finditer(path.read_text(encoding="utf-8"))
+    ]
+    assert not offenders, offenders

@@ -5,11 +5,13 @@
     <run>/checkpoints/LATEST     the name of the newest complete checkpoint
     <run>/checkpoints/<step>/    model.safetensors + meta.json-like config.json, training state
     <run>/samples/               previews from a fixed seed
-    <run>/log.jsonl              losses, one line a step (TensorBoard beside it, when installed)
+    <run>/log.jsonl              losses, one line a step
+    <run>/loss_curve.png         the losses plotted
+    <run>/tensorboard/           the same, for TensorBoard (when installed and asked for)
     <run>/metrics.json           what `artgan eval` measured, appended
     <run>/MODEL_CARD.md          the model card
     <run>/feedback.jsonl         what people said about samples (the studio)
-    <run>/.artgan.lock           the writer's lock (training/run_lock.py)
+    <run>/.artgan.lock           the writer's lock (Run.lock, run_lock.py)
 
 A checkpoint folder also holds a ``config.json``: the model's metadata (family, config,
 artgan version), which is not the run's config. :attr:`Run.checkpoint_meta_file` names it.
@@ -17,31 +19,31 @@ artgan version), which is not the run's config. :attr:`Run.checkpoint_meta_file`
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from .cache import file_sha256
 from .config import DataConfig, from_dict
 from .errors import CheckpointError, ConfigError
+from .run_lock import LOCK_FILE, RunLock, is_locked
 
 RUN_CONFIG_FILE = "config.json"
 CHECKPOINT_META_FILE = "config.json"  # inside a checkpoint folder: the model's metadata
 WEIGHTS_FILE = "model.safetensors"
+TRAINING_STATE_FILE = "training_state.pt"
 EMA_WEIGHTS_FILE = "ema.safetensors"
-LOCK_FILE = ".artgan.lock"  # one writer per run: training/run_lock.py
+
+
+def step_name(step: int) -> str:
+    """A checkpoint folder's name, and a preview's stem: step-00000200."""
+    return f"step-{step:08d}"
 
 
 def weights_sha256(checkpoint: Path) -> str:
     """Fingerprint of the weights a sample came from (the EMA file when present)."""
     path = checkpoint / EMA_WEIGHTS_FILE
-    if not path.is_file():
-        path = checkpoint / WEIGHTS_FILE
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return file_sha256(path if path.is_file() else checkpoint / WEIGHTS_FILE)
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,27 @@ class Run:
     @property
     def lock_file(self) -> Path:
         return self.root / LOCK_FILE
+
+    def checkpoint_folder(self, step: int) -> Path:
+        return self.checkpoints / step_name(step)
+
+    def checkpoint_folders(self) -> list[Path]:
+        """The complete checkpoint folders, oldest first."""
+        return sorted(p for p in self.checkpoints.glob("step-*") if p.is_dir())
+
+    @property
+    def tensorboard(self) -> Path:
+        return self.root / "tensorboard"
+
+    # --- the writer's lock ------------------------------------------------------------------
+    def lock(self) -> RunLock:
+        """The run folder's lock: one writer at a time (``with run.lock():``, or
+        ``run.lock().acquire()`` ... ``.release()``); see run_lock.py."""
+        return RunLock(self.root)
+
+    def is_locked(self) -> bool:
+        """Whether a live process holds the lock (creates nothing)."""
+        return is_locked(self.root)
 
     # --- finding a run ----------------------------------------------------------------------
     @classmethod

@@ -8,7 +8,7 @@ style image's at several depths (style loss):
     L = content_weight * L_content + style_weight * mean_l L_style,l  (+ tv_weight * TV)
 
 The paper uses VGG-19 (content conv4_2, style conv1_1 .. conv5_1). artgan ships no VGG weights,
-so it uses the offline EfficientNet-Lite0 (metrics/extractors/efficientnet_lite.py) at the
+so it uses the offline EfficientNet-Lite0 (nn/efficientnet_lite.py) at the
 analogous depths: style on the stem (stride 2, the conv1_1 analogue) and on the ends of stages
 2, 3, 4 and 5 (MBConv blocks 2, 4, 7, 10: strides 4, 8, 16, 16); content at the end of stage 3
 (block 4, stride 8, the depth of conv4_2). Each term is a relative squared error (divided by the
@@ -31,6 +31,7 @@ from PIL import Image
 from torch import nn
 
 from .errors import ConfigError
+from .nn.efficientnet_lite import load_efficientnet_lite0
 
 STYLE_BLOCKS = (-1, 2, 4, 7, 10)  # -1: the stem's output
 CONTENT_BLOCK = 4
@@ -44,8 +45,6 @@ class LiteFeatures(nn.Module):
 
     def __init__(self, blocks: tuple[int, ...]):
         super().__init__()
-        from .metrics.extractors.efficientnet_lite import load_efficientnet_lite0
-
         net, self.weights_sha256 = load_efficientnet_lite0()
         self.wanted = set(blocks)
         self.stem = nn.Sequential(net._conv_stem, net._bn0, nn.ReLU6())

@@ -159,7 +159,7 @@ def test_originality_guard_catches_a_planted_copy(folder, run_dir, tmp_path, mon
 
 def test_originality_guard_needs_an_image_model(tmp_path):
     from artgan.errors import ArtganError
-    from artgan.provenance.originality import guard_for_model
+    from artgan.originality import guard_for_model
 
     class Text:
         output_kind, name = "text", "charrnn"

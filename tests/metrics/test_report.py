@@ -7,7 +7,7 @@ import torch
 
 from artgan.errors import CheckpointError, ConfigError
 from artgan.metrics.evaluate import class_counts, parse_metrics
-from artgan.metrics.report import append_metrics, format_table, read_metrics
+from artgan.run_metrics import append_metrics, format_table, read_metrics
 
 
 def entry(**metrics):

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from artgan.errors import DataError
-from artgan.provenance.originality import (
+from artgan.originality import (
     MAX_ROUNDS,
     REDRAW_SEED_STRIDE,
     calibrate,

@@ -11,6 +11,7 @@ import torch
 
 from ..provenance import write_gif, write_image
 from ..provenance.record import record_for_model
+from ..run_folder import Run
 from ..sample import enlarge_for_display, interpolation_frames, make_grid
 
 DEMO_CONFIG = {
@@ -78,8 +79,9 @@ def run(args) -> int:
     gif = write_gif(
         frames, out / "interpolation.gif", record.with_params(kind="interpolation"), duration_ms=80
     )
-    curve = out / "loss_curve.png"
-    shutil.copyfile(run_dir / "loss_curve.png", curve)
+    run_curve = Run(run_dir).loss_curve
+    curve = out / run_curve.name
+    shutil.copyfile(run_curve, curve)
     print(f"trained in {minutes:.1f} min")
     print(f"  samples:        {grid}")
     print(f"  interpolation:  {gif}")

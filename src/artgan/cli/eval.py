@@ -58,7 +58,7 @@ def add_parser(subparsers) -> None:
 
 def run(args) -> int:
     from ..metrics.evaluate import evaluate
-    from ..metrics.report import format_table
+    from ..run_metrics import format_table
 
     if args.n is not None and args.n < 1:
         raise ArtganError("--n must be at least 1")

@@ -1,5 +1,5 @@
 """``artgan sample --originality-guard``: the image branch of ``artgan sample`` with near-copies
-of training images rejected and redrawn (artgan.provenance.originality)."""
+of training images rejected and redrawn (artgan.originality)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 from ..errors import ArtganError
+from ..originality import guard_for_model, sample_originals, summary_params
 from ..provenance import write_image
-from ..provenance.originality import guard_for_model, sample_originals, summary_params
 from ..provenance.output import IMAGE_FORMATS
 from ..provenance.record import record_for_model
 from ..sample import make_grid

@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from ..data import check_source
 from ..devices import device_type
 from ..errors import ConfigError
+from ..run_folder import Run
 from ..training.run import build_run_config, describe_defaults
 from .dotted_help import train_epilog
 from .options import parse_dotted
@@ -127,7 +129,8 @@ def run(args) -> int:
         run_dir = train(args.config, **overrides)
     if run_dir is not None:
         print(f"run folder: {run_dir}")
-        print(f"  samples:  {run_dir}/samples/   loss curve: {run_dir}/loss_curve.png")
+        run = Run(Path(run_dir))
+        print(f"  samples:  {run.samples}/   loss curve: {run.loss_curve}")
         print(f"  next:     {next_command(run_dir)}")
     return 0
 

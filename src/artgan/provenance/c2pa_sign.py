@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from ..atomic import atomic_write
+from ..c2pa_formats import EMBEDDABLE, OFFLINE_SETTINGS  # re-exported: verify, tests
 from ..errors import ConfigError, DataError
 from ..version import __version__
 from .keys import SigningIdentity
@@ -31,23 +32,6 @@ GENERATION_LABEL = "org.artgan.generation"
 TRAINED_ALGORITHMIC_MEDIA = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
 SIDECAR_SUFFIX = ".c2pa"
 DETACHED_FORMAT = "application/octet-stream"  # whole-file data hash, any bytes
-
-# Formats whose manifest lives inside the file, each signed and verified here.
-EMBEDDABLE = {
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".webp": "image/webp",
-    ".gif": "image/gif",
-    ".wav": "audio/wav",
-}
-
-# Settings for offline, deterministic use: no thumbnail (a generated image needs no copy of
-# itself, and a noisy one makes a thumbnail larger than the image), and no network fetches.
-OFFLINE_SETTINGS = {
-    "builder": {"thumbnail": {"enabled": False}},
-    "verify": {"remote_manifest_fetch": False, "ocsp_fetch": False},
-}
 
 
 def require_c2pa():

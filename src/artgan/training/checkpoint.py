@@ -1,12 +1,12 @@
 """Checkpoints that are safe to load and complete enough to resume exactly.
 
-    <run>/checkpoints/step-00000200/
-        model.safetensors      every network's raw weights
-        ema.safetensors        averaged generator weights (used for sampling), when EMA is on
-        config.json            family, model config, data description: enough to rebuild
-        training_state.pt      optimizers, step, RNG states, batch position, model extras;
+A checkpoint folder (``Run.checkpoint_folder(step)``; file names in run_folder.py) holds
+        WEIGHTS_FILE           every network's raw weights
+        EMA_WEIGHTS_FILE       averaged generator weights (used for sampling), when EMA is on
+        CHECKPOINT_META_FILE   family, model config, data description: enough to rebuild
+        TRAINING_STATE_FILE    optimizers, step, RNG states, batch position, model extras;
                                tensors and plain containers only (torch.load weights_only=True)
-    <run>/checkpoints/LATEST   name of the newest complete checkpoint
+and ``Run.latest_file`` names the newest complete checkpoint.
 
 A checkpoint is written into a temporary folder, renamed into place, and only then named in
 LATEST (atomically), so a run killed at any moment leaves a loadable checkpoint.
@@ -29,8 +29,11 @@ from ..errors import ArtganError, CheckpointError, ConfigError, UnknownNameError
 from ..run_folder import (  # noqa: F401  (weights_sha256: re-exported)
     CHECKPOINT_META_FILE,
     EMA_WEIGHTS_FILE,
+    TRAINING_STATE_FILE,
     WEIGHTS_FILE,
     Checkpoint,
+    Run,
+    step_name,
     weights_sha256,
 )
 from ..version import __version__
@@ -39,7 +42,7 @@ from .atomic import atomic_write, atomic_write_text
 FORMAT_VERSION = 1
 WRAPPER_PREFIXES = ("module.", "_orig_mod.")
 MODEL_FILE, EMA_FILE, CONFIG_FILE = WEIGHTS_FILE, EMA_WEIGHTS_FILE, CHECKPOINT_META_FILE
-STATE_FILE = "training_state.pt"
+STATE_FILE = TRAINING_STATE_FILE
 
 
 def clean_state_dict(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
@@ -103,10 +106,11 @@ def model_meta(model, data_info: dict, step: int, run_id: str) -> dict:
 def save_checkpoint(
     run_dir: Path, step: int, model, ema: dict, training_state: dict, meta: dict, keep: int
 ) -> Path:
-    folder = run_dir / "checkpoints"
+    run = Run(Path(run_dir))
+    folder = run.checkpoints
     folder.mkdir(parents=True, exist_ok=True)
-    name = f"step-{step:08d}"
-    final = folder / name
+    name = step_name(step)
+    final = run.checkpoint_folder(step)
     tmp = folder / f".{name}.tmp-{os.getpid()}"
     try:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -115,7 +119,7 @@ def save_checkpoint(
         if final.exists():
             shutil.rmtree(final)
         os.replace(tmp, final)
-        atomic_write_text(folder / "LATEST", name + "\n")
+        atomic_write_text(run.latest_file, name + "\n")
     except (OSError, SafetensorError, RuntimeError) as error:  # disk full, read-only folder
         shutil.rmtree(tmp, ignore_errors=True)
         raise CheckpointError(
@@ -127,7 +131,7 @@ def save_checkpoint(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    _prune(folder, keep)
+    _prune(run, keep)
     return final
 
 
@@ -146,9 +150,8 @@ def _write_checkpoint_files(tmp: Path, model, ema: dict, training_state: dict, m
     torch.save(training_state, tmp / STATE_FILE)
 
 
-def _prune(folder: Path, keep: int) -> None:
-    checkpoints = sorted(p for p in folder.glob("step-*") if p.is_dir())
-    for old in checkpoints[:-keep]:
+def _prune(run: Run, keep: int) -> None:
+    for old in run.checkpoint_folders()[:-keep]:
         shutil.rmtree(old, ignore_errors=True)
 
 
@@ -156,9 +159,9 @@ def clean_leftovers(run_dir: Path) -> list[Path]:
     """Remove what killed writes left behind: ``checkpoints/.step-*.tmp-PID`` folders and
     ``.<name>.*.tmp`` files (atomic writes, e.g. ``.LATEST.*.tmp``). Only the holder of the run
     folder's lock may call this (no other writer can be mid-write). Returns what was removed."""
-    run_dir = Path(run_dir)
+    run = Run(Path(run_dir))
     removed = []
-    for folder in (run_dir, run_dir / "checkpoints", run_dir / "samples"):
+    for folder in (run.root, run.checkpoints, run.samples):
         if not folder.is_dir():
             continue
         for leftover in [*folder.glob(".step-*.tmp-*"), *folder.glob(".*.tmp")]:
@@ -171,10 +174,10 @@ def clean_leftovers(run_dir: Path) -> list[Path]:
 
 
 def read_latest(run_dir: Path) -> Path | None:
-    """The checkpoint ``<run>/checkpoints/LATEST`` names, confined to that checkpoints folder
+    """The checkpoint the run's ``Run.latest_file`` names, confined to its checkpoints folder
     (an absolute path, ``..`` or a link out of it is an error, never followed)."""
-    folder = Path(run_dir) / "checkpoints"
-    latest = folder / "LATEST"
+    run = Run(Path(run_dir))
+    folder, latest = run.checkpoints, run.latest_file
     if not latest.is_file():
         return None
     try:
@@ -241,7 +244,7 @@ def read_meta(checkpoint: Path) -> dict:
     return meta
 
 
-# (field, type, in words): what a checkpoint's config.json must hold, checked on load.
+# (field, type, in words): what a checkpoint's metadata must hold, checked on load.
 META_SCHEMA = (
     ("format_version", int, "a whole number"),
     ("family", str, "a model family name"),
@@ -358,7 +361,7 @@ def load_model(
     expect_family: str | None = None,
     allow_nonfinite: bool = False,
 ):
-    """Rebuild a model from its checkpoint: safetensors + config.json only, never a pickle.
+    """Rebuild a model from its checkpoint: safetensors + its metadata only, never a pickle.
     Weights holding NaN or infinity (a diverged run) are refused unless ``allow_nonfinite``."""
     if device != "auto":
         check_device(device)

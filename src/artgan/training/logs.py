@@ -11,11 +11,12 @@ import json
 import sys
 from pathlib import Path
 
+from ..run_folder import Run
 from .atomic import atomic_write_bytes, atomic_write_text
 
 
 def read_log(path: Path) -> tuple[list[dict], int]:
-    """The entries of a ``log.jsonl`` and how many damaged lines were skipped."""
+    """The entries of a training log (``Run.log_file``) and how many damaged lines were skipped."""
     path = Path(path)
     if not path.is_file():
         return [], 0
@@ -50,7 +51,8 @@ def say_tensorboard_missing() -> None:
 
 class TrainingLog:
     def __init__(self, run_dir: Path, enabled: bool, tensorboard: bool):
-        self.path = run_dir / "log.jsonl"
+        run = Run(Path(run_dir))
+        self.path = run.log_file
         self.enabled = enabled
         self.skipped = 0  # damaged lines the last read() left out
         self.writer = None
@@ -58,7 +60,7 @@ class TrainingLog:
             try:
                 from torch.utils.tensorboard import SummaryWriter
 
-                self.writer = SummaryWriter(str(run_dir / "tensorboard"))
+                self.writer = SummaryWriter(str(run.tensorboard))
             except ImportError:  # tensorboard is optional
                 self.writer = None
                 say_tensorboard_missing()

@@ -4,7 +4,7 @@ YAML metadata, then model details, uses (intended and out of scope), bias, risks
 limitations, how to get started, training details (data with licences and do-not-train
 exclusions, procedure), evaluation (from metrics.json when the run has been evaluated),
 ethical considerations and provenance. Everything is filled from the run folder: its
-config.json, data.json, latest checkpoint, log.jsonl and metrics.json.
+run config, data description, latest checkpoint, training log and metrics (run_folder.Run).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from ..models import model_class
 from ..output_kinds import OUTPUT_KINDS
 from ..registry import MODELS
 from ..run_folder import CHECKPOINT_META_FILE, Run
+from ..run_metrics import format_table
 from ..version import __version__
 from .checkpoint import resolve_checkpoint, weights_sha256
 from .logs import read_log
@@ -127,8 +128,6 @@ def _evaluation_section(run_dir: Path) -> list[str]:
             "memorization against held-out images); this card is rewritten at the end of "
             "training."
         ]
-    from ..metrics.report import format_table
-
     try:
         table = format_table(entries[-1])
     except (KeyError, TypeError, ValueError):

@@ -27,6 +27,7 @@ from ..devices import select_device
 from ..errors import CheckpointError, ConfigError, TrainingDivergedError
 from ..models import build_model
 from ..provenance import GenerationRecord
+from ..run_folder import Run
 from . import distributed
 from .atomic import atomic_write_text
 from .checkpoint import (
@@ -53,8 +54,7 @@ from .logs import TrainingLog, plot_loss_curve
 from .model_card import write_model_card
 from .precision import autocast_dtype
 from .preview import PREVIEW_SEED, write_preview
-from .run import RUN_CONFIG_FILE, build_run_config, new_run_dir, read_run_config
-from .run_lock import lock_run
+from .run import build_run_config, new_run_dir, read_run_config
 
 # Said after the time estimate when the run would take over half an hour.
 LONG_RUN_HINT = "--preset quick or cpu, or fewer --steps, for a shorter run"
@@ -152,18 +152,15 @@ class Trainer:
         if self.dist.is_main:
             # One writer per run folder: locked before anything is read from or written to it.
             self.run_dir = self.run_dir or new_run_dir(c)
-            self.run_lock = lock_run(self.run_dir)
+            self.run_lock = Run(self.run_dir).lock().acquire()
             clean_leftovers(self.run_dir)
         if self.resume_from is not None:
             self._restore(self.resume_from)
         if self.dist.is_main:
             c.run_dir = str(self.run_dir)
-            atomic_write_text(
-                self.run_dir / RUN_CONFIG_FILE, json.dumps(c.to_dict(), indent=2) + "\n"
-            )
-            atomic_write_text(
-                self.run_dir / "data.json", json.dumps(self.data_info(), indent=2) + "\n"
-            )
+            run = Run(self.run_dir)
+            atomic_write_text(run.config_file, json.dumps(c.to_dict(), indent=2) + "\n")
+            atomic_write_text(run.data_file, json.dumps(self.data_info(), indent=2) + "\n")
         self.log = TrainingLog(self.run_dir or Path("."), self.dist.is_main, c.train.tensorboard)
         if self.resume_from is not None:
             self.log.truncate_after(self.step)
@@ -411,8 +408,8 @@ class Trainer:
         )
         self.refresh_ema_statistics()
         with self.sampling_weights() as model:
-            path = write_preview(model, self.dataset, self.run_dir / "samples", self.step, record)
-        plot_loss_curve(self.log.read(), self.run_dir / "loss_curve.png")
+            path = write_preview(model, self.dataset, Run(self.run_dir).samples, self.step, record)
+        plot_loss_curve(self.log.read(), Run(self.run_dir).loss_curve)
         return path
 
     def save(self) -> Path | None:
@@ -465,10 +462,10 @@ def train(config=None, resume: str | Path | None = None, **overrides) -> Path | 
         if preset:
             raise ConfigError("--preset sizes a new run; a resumed run keeps its own settings")
         run_dir = Path(resume)
-        if not (run_dir / "checkpoints").is_dir() and (run_dir / MODEL_FILE).is_file():
+        if not Run(run_dir).checkpoints.is_dir() and (run_dir / MODEL_FILE).is_file():
             raise CheckpointError(
                 f"--resume takes a run folder, and {run_dir} is a checkpoint inside one; "
-                f"use --resume {run_dir.parent.parent}"
+                f"use --resume {Run.of(run_dir).root}"
             )
         resume_from = resolve_checkpoint(run_dir)
         base = read_run_config(run_dir)

@@ -9,13 +9,12 @@ reported scores can name exactly what produced them.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
-from pathlib import Path
 
 import torch
 from torch import nn
 
+from ...cache import file_sha256  # noqa: F401  (re-exported for the extractors)
 from ...errors import DataError, UnknownNameError
 from ...registry import FEATURES
 
@@ -119,15 +118,6 @@ class FeatureExtractor:
         return (
             f"{type(self).__name__}(name={self.name!r}, dim={self.dim}, version={self.version!r})"
         )
-
-
-def file_sha256(path: Path) -> str:
-    """Hex sha256 of a weights file, read in 1 MiB chunks; extractors put it in ``version``."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def get_extractor(name: str, **kwargs) -> FeatureExtractor:

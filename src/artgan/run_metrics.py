@@ -1,20 +1,20 @@
 """Evaluation results on disk and on screen: ``metrics.json`` in the run folder (a JSON list,
-one entry appended per evaluation) and the table ``artgan eval`` prints."""
+one entry appended per evaluation; ``Run.metrics_file``) and the table ``artgan eval`` prints
+and the model card shows. Below training and metrics, so both read it."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from ..config import write_json
-from ..errors import CheckpointError
-
-METRICS_FILE = "metrics.json"
+from .config import write_json
+from .errors import CheckpointError
+from .run_folder import Run
 
 
 def read_metrics(run_dir: str | Path) -> list[dict]:
     """Every evaluation recorded for the run (oldest first); [] when there is none."""
-    path = Path(run_dir) / METRICS_FILE
+    path = Run(Path(run_dir)).metrics_file
     if not path.is_file():
         return []
     try:
@@ -30,7 +30,7 @@ def read_metrics(run_dir: str | Path) -> list[dict]:
 
 def append_metrics(run_dir: str | Path, entry: dict) -> Path:
     """Append ``entry`` to the run's metrics.json (written atomically)."""
-    path = Path(run_dir) / METRICS_FILE
+    path = Run(Path(run_dir)).metrics_file
     write_json(path, [*read_metrics(run_dir), entry])
     return path
 

@@ -17,9 +17,10 @@ from dataclasses import dataclass
 
 import torch
 
-from ..errors import ArtganError, DataError
-from ..metrics.memorization import DEFAULT_QUANTILE, calibrate_threshold, nearest_neighbours
-from ..sample import quantize
+from .errors import ArtganError, DataError
+from .metrics.evaluate import data_config, load_real
+from .metrics.memorization import DEFAULT_QUANTILE, calibrate_threshold, nearest_neighbours
+from .sample import quantize
 
 MAX_ROUNDS = 10  # redraw rounds before giving up on a slot
 REDRAW_SEED_STRIDE = 1_000_003  # round r draws with seed + r * stride
@@ -74,8 +75,6 @@ def calibrate(
 
 def guard_for_model(model, quantile: float = DEFAULT_QUANTILE) -> NearCopyGuard:
     """The guard for an image model, from the data its run was trained on."""
-    from ..metrics.evaluate import data_config, load_real
-
     if model.output_kind != "image":
         raise ArtganError(
             f"--originality-guard compares images with training images; {model.name} makes "
