@@ -51,3 +51,19 @@ def test_a_resumed_run_says_where_it_resumed(tmp_path, capsys):
     assert f"resumed from step 2 ({run / 'checkpoints' / 'step-00000002'})" in (
         capsys.readouterr().out
     )
+
+
+def test_device_defaults_to_auto_in_every_command():
+    from artgan.cli.main import build_parser
+
+    parser = build_parser()
+    commands = parser._subparsers._group_actions[0].choices  # name -> sub-parser
+    defaults = {
+        name: action.default
+        for name, sub in commands.items()
+        for action in sub._actions
+        if "--device" in action.option_strings
+    }
+    assert defaults and all(value in (None, "auto") for value in defaults.values()), defaults
+    args = parser.parse_args(["sample", "runs/x", "--out", "g.png"])
+    assert args.device == ("cuda:0" if __import__("torch").cuda.is_available() else "cpu")

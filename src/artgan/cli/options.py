@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..config import parse_value
+from ..devices import select_device
 from ..errors import ConfigError
 
 
@@ -33,4 +34,15 @@ def parse_dotted(extra: list[str]) -> dict[str, Any]:
 
 
 def add_device(parser) -> None:
-    parser.add_argument("--device", default="cpu", help="cpu (default), cuda, cuda:N, mps or auto")
+    parser.add_argument(
+        "--device",
+        default="auto",
+        type=device_option,
+        help="auto (default: a GPU when there is one, else the CPU), cpu, cuda, cuda:N or mps",
+    )
+
+
+def device_option(name: str) -> str:
+    """``auto`` becomes the device it picks (training's rule, devices.select_device); any other
+    name is checked where the model is loaded."""
+    return str(select_device("auto")) if name == "auto" else name
