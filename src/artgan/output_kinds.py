@@ -44,6 +44,7 @@ class OutputKind:
     metrics: tuple[str, ...] = ()  # what `artgan eval` can score
     default_metrics: tuple[str, ...] = ()  # what it scores when not told
     colour_mode: bool = False  # data is read in the model's channels (grey or RGB) to compare
+    item_unit: str = "img"  # one training item, for the training rate: img/s, pts/s, ...
 
     def evaluate(self, model, config, names: list[str], opts: dict) -> dict:
         """``artgan eval``'s scores for a model of this kind (see :data:`EVALUATORS`)."""
@@ -207,6 +208,7 @@ IMAGE = _register(
 POINTS = _register(
     OutputKind(
         "points",
+        item_unit="pts",
         words="2-D points",
         default_count=64,
         sample_example="--n 2500 --out points.npy",
@@ -217,6 +219,7 @@ POINTS = _register(
 TEXT = _register(
     OutputKind(
         "text",
+        item_unit="seq",
         words="text",
         default_count=1,
         sample_example='--prime "The " --length 400 --out sample.txt',
@@ -231,6 +234,7 @@ TEXT = _register(
 AUDIO = _register(
     OutputKind(
         "audio",
+        item_unit="clips",
         words="sounds",
         default_count=8,
         sample_example="--n 8 --out sounds/",

@@ -26,6 +26,7 @@ from ..data import BatchStream, load_dataset
 from ..devices import select_device
 from ..errors import CheckpointError, ConfigError, TrainingDivergedError
 from ..models import build_model
+from ..output_kinds import kind_of
 from ..provenance import GenerationRecord
 from ..run_folder import Run
 from . import distributed
@@ -338,7 +339,7 @@ class Trainer:
                 self.log.write(self.step, values)
                 if bar is not None:
                     shown = {k: f"{v:.3g}" for k, v in values.items() if k.endswith("_loss")} | {
-                        "img/s": f"{rate:.0f}"
+                        f"{kind_of(self.model).item_unit}/s": f"{rate:.0f}"
                     }
                     bar.set_postfix(shown, refresh=False)
                 sums, images_since, time_since = {}, 0, time.perf_counter()
