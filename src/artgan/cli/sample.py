@@ -38,8 +38,9 @@ def add_parser(subparsers) -> None:
     p.add_argument(
         "--truncation",
         type=float,
-        help="latent models: resample latent values beyond +-T (0 = off; 0.5-1.0 trades "
-        "variety for quality)",
+        help="latent models: resample latent values beyond +-T (0 = off, the default). This "
+        "truncates z, not StyleGAN's w: it narrows variety and may not raise quality; measure "
+        "it with artgan eval",
     )
     p.add_argument("--columns", type=int, default=0, help="grid width (default: square)")
     p.add_argument(
