@@ -13,7 +13,8 @@ from ..models.capabilities import LatentGenerator
 from ..provenance import write_image
 from ..provenance.record import record_for_model
 from ..sample import sample_images
-from ..translate import match_channels
+from ..training.checkpoint import load_model
+from ..translate import load_translator, match_channels
 from ..upscale import upscale_image
 from .options import add_device
 from .upscale import add_tiling_options, check_tiling, load_upscaler
@@ -60,8 +61,6 @@ def model_entry(model, step: str, **extra) -> dict:
 
 
 def load_generator(path: str, device: str):
-    from ..training.checkpoint import load_model
-
     model = load_model(path, device=device)
     if model.output_kind != "image" or not isinstance(model, LatentGenerator):
         raise ArtganError(
@@ -81,8 +80,6 @@ def run(args) -> int:
     generator = load_generator(args.run, args.device)
     restyle = stylize_model = upscaler = None
     if args.stylize:
-        from ..translate import load_translator  # the cyclegan / pix2pix families
-
         restyle, stylize_model = load_translator(args.stylize, args.direction, args.device)
     if args.upscale:
         upscaler = load_upscaler(args.upscale, args.device)

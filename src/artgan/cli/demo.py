@@ -13,6 +13,9 @@ from ..provenance import write_gif, write_image
 from ..provenance.record import record_for_model
 from ..run_folder import Run
 from ..sample import enlarge_for_display, interpolation_frames, make_grid
+from ..training.checkpoint import load_model
+from ..training.precision import cpu_has_native_bf16
+from ..training.trainer import train
 
 DEMO_CONFIG = {
     "model": {
@@ -45,10 +48,6 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
-    from ..training.checkpoint import load_model
-    from ..training.precision import cpu_has_native_bf16
-    from ..training.trainer import train
-
     out = Path(args.out)
     run_dir = out / "run"
     if run_dir.exists():

@@ -4,6 +4,8 @@ real-vs-real floor beside every score; the result is appended to the run's metri
 from __future__ import annotations
 
 from ..errors import ArtganError
+from ..metrics.evaluate import evaluate
+from ..run_metrics import format_table
 from .options import add_device
 
 
@@ -57,9 +59,6 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
-    from ..metrics.evaluate import evaluate
-    from ..run_metrics import format_table
-
     if args.n is not None and args.n < 1:
         raise ArtganError("--n must be at least 1")
     entry = evaluate(

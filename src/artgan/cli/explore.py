@@ -19,6 +19,7 @@ from ..models.capabilities import LatentGenerator
 from ..provenance import write_image
 from ..provenance.record import record_for_model
 from ..sample import generate_from_latents, make_grid
+from ..training.checkpoint import load_model
 from .options import add_device
 
 
@@ -57,8 +58,6 @@ def add_direction_options(p) -> None:
 
 
 def load_latent_model(run: str, device: str, command: str):
-    from ..training.checkpoint import load_model
-
     model = load_model(run, device=device)
     if model.output_kind != "image" or not isinstance(model, LatentGenerator):
         raise ArtganError(

@@ -10,10 +10,14 @@ from pathlib import Path
 
 import torch
 
+from ..data.image_file import read_image, to_tensor
+from ..data.masks import load_mask
 from ..errors import ArtganError
 from ..models.capabilities import Inpainter
 from ..provenance import write_image
 from ..provenance.record import record_for_model
+from ..sample import to_uint8
+from ..training.checkpoint import load_model
 from .options import add_device
 
 DEFAULT_MAX_MEGAPIXELS = 16.0  # the whole image goes through the network at once
@@ -36,11 +40,6 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
-    from ..data.image_file import read_image, to_tensor
-    from ..data.masks import load_mask
-    from ..sample import to_uint8
-    from ..training.checkpoint import load_model
-
     model = load_model(args.run, device=args.device)
     if not isinstance(model, Inpainter):
         raise ArtganError(

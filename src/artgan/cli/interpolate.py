@@ -16,6 +16,7 @@ from ..models.conditioning import require_conditional
 from ..provenance import write_gif, write_image
 from ..provenance.record import record_for_model
 from ..sample import interpolation_frames
+from ..training.checkpoint import load_model
 from .options import add_device
 
 
@@ -53,8 +54,6 @@ def frame_count(text: str) -> int:
 
 
 def run(args) -> int:
-    from ..training.checkpoint import load_model
-
     frames_option = "--frames" if args.old_steps is None else "--steps"
     if args.old_steps is not None:
         args.frames = args.old_steps

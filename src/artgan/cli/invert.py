@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..data.folder import try_decode
 from ..errors import ArtganError, DataError
 from ..latent.inversion import invert, save_latent
 from ..provenance import write_image
@@ -41,8 +42,6 @@ def add_parser(subparsers) -> None:
 
 def read_target(path: Path, size: int, channels: int) -> torch.Tensor:
     """The image at ``path``, centre-cropped and resized: (C, H, W) in [-1, 1]."""
-    from ..data.folder import try_decode
-
     if not path.is_file():
         raise DataError(f"image not found: {path}")
     array, reason = try_decode(path, size, "grey" if channels == 1 else "rgb")

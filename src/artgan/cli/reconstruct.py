@@ -13,12 +13,15 @@ from pathlib import Path
 import torch
 
 from ..config import DataConfig
+from ..data import load_dataset
 from ..errors import ArtganError
 from ..models import families_with
 from ..models.capabilities import Encoder
 from ..provenance import write_image
 from ..provenance.record import record_for_model
+from ..registry import DATASETS
 from ..sample import make_grid
+from ..training.checkpoint import load_model
 from .options import add_device
 
 MAX_COLUMNS = 16
@@ -52,8 +55,6 @@ def add_parser(subparsers) -> None:
 
 def choose_split(config: DataConfig, split: str) -> tuple[str, str | None]:
     """The split to read, and a note for the user when there is no held-out part."""
-    from ..registry import DATASETS
-
     if split != "auto":
         return split, None
     if config.source in DATASETS or config.held_out_fraction > 0:
@@ -79,9 +80,6 @@ def reconstruction_sheet(originals: torch.Tensor, recons: torch.Tensor, columns:
 
 
 def run(args) -> int:
-    from ..data import load_dataset
-    from ..training.checkpoint import load_model
-
     if args.n < 1 or args.columns < 0:
         raise ArtganError("--n must be at least 1 and --columns at least 0")
     model = load_model(args.run, device=args.device)

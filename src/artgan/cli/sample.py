@@ -17,7 +17,9 @@ from ..output_kinds import kind_of
 from ..provenance.output import IMAGE_FORMATS
 from ..provenance.record import record_for_model
 from ..sample import DISPLAY_FILTERS, check_sample_count
+from ..training.checkpoint import load_model
 from .options import add_device
+from .sample_guard import write_guarded
 
 
 def add_parser(subparsers) -> None:
@@ -91,8 +93,6 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
-    from ..training.checkpoint import load_model
-
     if args.n is not None and args.n < 1:
         raise ArtganError("--n must be at least 1")
     if args.truncation is not None and args.truncation < 0:
@@ -111,8 +111,6 @@ def run(args) -> int:
     check_options(model, options)  # an option the model does not take is an error
     params = {("class" if k == "classes" else k): v for k, v in options.items()}
     if args.originality_guard:
-        from .sample_guard import write_guarded
-
         return write_guarded(model, args, options, params)
     samples = kind.draw(model, args.n, args.seed, options)
     record = record_for_model(model, seed=args.seed, command="sample", n=args.n, **params)

@@ -7,8 +7,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from ..data.image_file import read_image
 from ..errors import ArtganError
 from ..provenance import GenerationRecord, write_image
+from ..style_transfer import style_transfer
 from .options import add_device
 
 
@@ -45,9 +47,6 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
-    from ..data.image_file import read_image
-    from ..style_transfer import style_transfer
-
     if args.steps < 1 or args.size < 16:
         raise ArtganError("--steps must be at least 1 and --size at least 16")
     content = read_image(args.content, "rgb", what="content image")

@@ -9,9 +9,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..data.image_file import read_image
 from ..provenance import write_image
 from ..provenance.record import record_for_model
-from ..translate import DEFAULT_MAX_MEGAPIXELS, DEFAULT_OVERLAP, DEFAULT_TILE
+from ..translate import (
+    DEFAULT_MAX_MEGAPIXELS,
+    DEFAULT_OVERLAP,
+    DEFAULT_TILE,
+    load_translator,
+    translate_array,
+)
 from .options import add_device
 
 
@@ -54,9 +61,6 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
-    from ..data.image_file import read_image
-    from ..translate import load_translator, translate_array
-
     _, model = load_translator(args.run, args.direction, args.device, args.tile, args.overlap)
     color = "grey" if model.config.channels == 1 else "rgb"
     image = read_image(args.image, color)

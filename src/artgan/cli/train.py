@@ -10,8 +10,12 @@ from pathlib import Path
 from ..data import check_source
 from ..devices import device_type
 from ..errors import ConfigError
+from ..models import model_class
+from ..models.capabilities import ImageToImage
+from ..output_kinds import OUTPUT_KINDS
 from ..run_folder import Run
-from ..training.run import build_run_config, describe_defaults
+from ..training.run import build_run_config, describe_defaults, read_run_config
+from ..training.trainer import train
 from .dotted_help import train_epilog
 from .options import parse_dotted
 
@@ -86,9 +90,6 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
-    from ..training.run import read_run_config
-    from ..training.trainer import train
-
     overrides = {
         "model": args.model,
         "data": args.data,
@@ -139,11 +140,6 @@ def next_command(run_dir) -> str:
     """What to try after training, from what the model declares it does: an image-to-image
     model's own command on a file (``artgan upscale``, ``inpaint``, ``stylize``), else
     ``artgan sample`` with the options for what it makes."""
-    from ..models import model_class
-    from ..models.capabilities import ImageToImage
-    from ..output_kinds import OUTPUT_KINDS
-    from ..training.run import read_run_config
-
     model = read_run_config(run_dir)["model"]
     family = model_class(model["name"])
     if issubclass(family, ImageToImage) and "artgan " in family.file_command:

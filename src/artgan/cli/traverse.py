@@ -17,6 +17,7 @@ from ..models.capabilities import LatentGenerator
 from ..provenance import write_image
 from ..provenance.record import record_for_model
 from ..sample import generate_from_latents, make_grid
+from ..training.checkpoint import load_model
 from .options import add_device
 
 DEFAULT_ROWS = 8
@@ -83,8 +84,6 @@ def traversal_latents(base: torch.Tensor, dims: list[int], values: torch.Tensor)
 
 
 def run(args) -> int:
-    from ..training.checkpoint import load_model
-
     if args.steps < 2 or args.extent <= 0:
         raise ArtganError("need --steps >= 2 and --range > 0")
     model = load_model(args.run, device=args.device)

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..data.image_file import read_image
 from ..errors import ArtganError
 from ..models import families_with
 from ..models.capabilities import Upscaler
 from ..provenance import write_image
 from ..provenance.record import record_for_model
+from ..training.checkpoint import load_model
 from ..upscale import upscale_image
 from .options import add_device
 
@@ -45,8 +47,6 @@ def add_tiling_options(p) -> None:
 
 def load_upscaler(path: str, device: str = "cpu"):
     """A super-resolution model, or a clear error for a run of another kind."""
-    from ..training.checkpoint import load_model
-
     model = load_model(path, device=device)
     if not isinstance(model, Upscaler):
         raise ArtganError(
@@ -66,8 +66,6 @@ def check_tiling(args) -> None:
 
 
 def run(args) -> int:
-    from ..data.image_file import read_image
-
     check_tiling(args)
     model = load_upscaler(args.run, args.device)
     color = "grey" if model.config.channels == 1 else "rgb"

@@ -12,9 +12,10 @@ from ..registry import DATASETS
 from . import art, digits, fashion_mnist, points, spoken_digits, text  # noqa: F401  (registration)
 from .audio import is_audio_folder, load_audio_folder
 from .dataset import BatchStream, DataReport, InMemoryDataset
-from .folder import IMAGE_SUFFIXES
+from .folder import IMAGE_SUFFIXES, load_image_folder
 from .points import POINT_SUFFIXES, load_point_file
 from .text import load_text_file
+from .two_domain import load_two_domain
 
 POINT_DATASETS = ("ring8", "grid25")
 
@@ -42,8 +43,6 @@ def load_dataset(config: DataConfig, image_size: int | None = None):
     file, or a folder of sound files. ``image_size`` is the size of one item: the image side,
     or the text window / audio clip length of the model being trained."""
     if config.pairing != "none":
-        from .two_domain import load_two_domain
-
         return load_two_domain(config, image_size)
     if config.source_b:
         raise DataError(
@@ -66,8 +65,6 @@ def load_dataset(config: DataConfig, image_size: int | None = None):
     if path.is_dir() and is_audio_folder(path):
         return load_audio_folder(path, config, image_size)
     if path.is_dir():
-        from .folder import load_image_folder
-
         return load_image_folder(path, config, image_size)
     raise DataError(
         f"{path} is neither a folder of images or sounds, a text file nor a .npy/.csv point file"

@@ -23,7 +23,7 @@ from ..audio import AUDIO_SUFFIXES, SAMPLE_RATE, load_mono
 from ..config import DataConfig
 from ..errors import DataError
 from .dataset import DataReport, InMemoryDataset
-from .folder import class_layout, select_files, skipped_examples, skipped_message
+from .folder import class_layout, find_images, select_files, skipped_examples, skipped_message
 from .types import Batch, DataSpec
 
 DEFAULT_CLIP_LENGTH = 16_384
@@ -80,8 +80,6 @@ def find_audio(root: Path) -> list[Path]:
 
 def is_audio_folder(root: Path) -> bool:
     """True when ``root`` holds more sound files than images (so it is no image folder)."""
-    from .folder import find_images
-
     sounds = len(find_audio(root))
     return sounds > 0 and sounds > len(find_images(root))
 

@@ -30,6 +30,8 @@ from ..errors import DataError
 from .consent import scan_files, with_consent
 from .dataset import DataReport, InMemoryDataset
 from .image_limits import check_image_size
+from .streaming import StreamingImageFolder
+from .uint8_store import MappedImageFolder, StoreUnavailable
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff")
 DEFAULT_IMAGE_SIZE = 64
@@ -180,8 +182,6 @@ def load_image_folder(root: Path, config: DataConfig, image_size: int | None):
     if len(files) * channels * stored * stored > config.in_memory_limit_mb * 2**20:
         # Too large for memory: decoded once into a uint8 memory map in the artgan cache (reused
         # by later runs); streamed batch by batch when the cache cannot hold it.
-        from .streaming import StreamingImageFolder
-        from .uint8_store import MappedImageFolder, StoreUnavailable
 
         settings = {"side": stored, "color": color, "crop": config.crop, "background": background}
         try:

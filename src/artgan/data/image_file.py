@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..errors import DataError
@@ -49,6 +50,4 @@ def read_image(path: str | Path, color: str = "rgb", what: str = "image") -> np.
 
 def to_tensor(array: np.ndarray):
     """uint8 (H, W, C) -> float (1, C, H, W) in [-1, 1]."""
-    import torch
-
     return torch.from_numpy(array).permute(2, 0, 1)[None].float().div(127.5).sub(1.0)

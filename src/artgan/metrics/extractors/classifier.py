@@ -32,10 +32,14 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import nn
 
+from ...cache import cache_root
 from ...config import DataConfig
+from ...data import load_dataset
+from ...data.dataset import InMemoryDataset, random_crop
 from ...errors import ConfigError, DataError
 from ...registry import FEATURES
 from ...version import __version__
+from ..feature_cache import safe_name
 from .base import FeatureExtractor, file_sha256
 
 RECIPE_VERSION = "1"  # bump when the architecture, training or preprocessing below changes
@@ -84,9 +88,6 @@ def to_input(images: torch.Tensor, channels: int) -> torch.Tensor:
 
 def load_labelled(source: str):
     """The training split of ``source`` at 32 x 32, checked to carry class labels."""
-    from ...data import load_dataset
-    from ...data.dataset import InMemoryDataset
-
     dataset = load_dataset(DataConfig(source=source, split="train"), INPUT_SIZE)
     if not isinstance(dataset, InMemoryDataset) or dataset.kind != "image":
         raise DataError(
@@ -112,8 +113,6 @@ def data_key(x: torch.Tensor, y: torch.Tensor, class_names: list[str], steps: in
 
 def random_shift(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     """Shift each image by up to SHIFT pixels (edge padding), (N, C, H, W)."""
-    from ...data.dataset import random_crop
-
     padded = F.pad(x, (SHIFT,) * 4, mode="replicate")
     return random_crop(padded, x.shape[-1], generator)
 
@@ -184,9 +183,6 @@ def load_or_train(
     """The classifier of ``source``'s training split: from the cache when one was trained on
     exactly this data for as many ``steps`` (default STEPS), else trained now (a minute or
     two on a CPU) and cached."""
-    from ...cache import cache_root
-    from ..feature_cache import safe_name
-
     steps = steps or STEPS
     if steps < 1:
         raise ConfigError(f"classifier training steps must be at least 1, got {steps}")
