@@ -20,9 +20,9 @@ the run and then a linear decay to zero (the trainer's ``lr_decay linear``, from
 ``run_defaults``), random 286 -> 256 crops and flips.
 
 Phases, one loop: G (both generators), then D (both discriminators, on the fakes of this step's
-G phase). ``sample`` translates procedural paintings A -> B (for the shared checks and previews
-without a dataset); ``translate`` takes any images whose sides are multiples of 4
-(artgan.translate pads and tiles any image for it).
+G phase). ``sample`` translates the images it is given (none: an error naming artgan stylize);
+``translate`` takes any images whose sides are multiples of 4 (artgan.translate pads and tiles
+any image for it).
 """
 
 from __future__ import annotations
