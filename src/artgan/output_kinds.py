@@ -17,7 +17,14 @@ from .audio import spectrogram_sheet
 from .data.points import POINT_SUFFIXES
 from .errors import ArtganError
 from .models.capabilities import ImageToImage
-from .provenance import GenerationRecord, write_audio, write_image, write_points, write_text
+from .provenance import (
+    GenerationRecord,
+    write_audio,
+    write_diagram,
+    write_image,
+    write_points,
+    write_text,
+)
 from .provenance.output import IMAGE_FORMATS
 from .registry import Registry
 from .sample import enlarge_for_display, make_grid, scatter_plot, to_uint8
@@ -118,7 +125,7 @@ def write_images(
 def preview_points(model, dataset, stem: Path, record: GenerationRecord) -> Path:
     points = model.sample(2000, seed=PREVIEW_SEED).numpy()
     reference = dataset.x[:2000].float().cpu().numpy()
-    return write_image(scatter_plot(points, reference), stem.with_suffix(".png"), record)
+    return write_diagram(scatter_plot(points, reference), stem.with_suffix(".png"), record)
 
 
 def write_point_file(model, samples, out: Path, record: GenerationRecord, columns: int = 0) -> str:
@@ -127,7 +134,7 @@ def write_point_file(model, samples, out: Path, record: GenerationRecord, column
         raise ArtganError(f"{model.name} generates points: --out must end in .npy or .csv")
     write_points(samples.numpy(), out, record)
     plot = out.with_suffix(".png")
-    write_image(scatter_plot(samples.numpy()), plot, record.with_params(kind="scatter"))
+    write_diagram(scatter_plot(samples.numpy()), plot, record.with_params(kind="scatter"))
     return f"wrote {len(samples)} points to {out} and a scatter plot to {plot}"
 
 
@@ -161,7 +168,7 @@ def write_texts(model, texts, out: Path, record: GenerationRecord, columns: int 
 def preview_sounds(model, dataset, stem: Path, record: GenerationRecord) -> Path:
     waves = model.sample(8, seed=PREVIEW_SEED)
     sheet = spectrogram_sheet(waves, model.sample_rate)
-    return write_image(sheet, stem.with_suffix(".png"), record)
+    return write_diagram(sheet, stem.with_suffix(".png"), record)
 
 
 def write_sounds(model, samples, out: Path, record: GenerationRecord, columns: int = 0) -> str:
@@ -175,7 +182,7 @@ def write_sounds(model, samples, out: Path, record: GenerationRecord, columns: i
             )
         write_audio(samples[0], rate, out, record)
         sheet = out.with_suffix(".png")
-        write_image(spectrogram_sheet(samples, rate), sheet, record.with_params(kind="sheet"))
+        write_diagram(spectrogram_sheet(samples, rate), sheet, record.with_params(kind="sheet"))
         return f"wrote {out} and its spectrogram {sheet}"
     if out.suffix:
         raise ArtganError(
@@ -186,7 +193,7 @@ def write_sounds(model, samples, out: Path, record: GenerationRecord, columns: i
     for i, wave in enumerate(samples):
         write_audio(wave, rate, out / f"{i:0{width}d}.wav", record.with_params(index=i))
     sheet = spectrogram_sheet(samples, rate)
-    write_image(sheet, out / "spectrograms.png", record.with_params(kind="sheet"))
+    write_diagram(sheet, out / "spectrograms.png", record.with_params(kind="sheet"))
     return f"wrote {len(samples)} WAV files and spectrograms.png to {out}/"
 
 

@@ -3,12 +3,20 @@ records provenance, signs it with C2PA Content Credentials and, for images, appl
 invisible watermark (:mod:`.marking`). Also: signing keys (:mod:`.keys`), verification
 (:mod:`.verify`) and the originality guard (:mod:`.originality`)."""
 
-from .output import write_audio, write_gif, write_image, write_points, write_text
+from .output import (
+    write_audio,
+    write_diagram,
+    write_gif,
+    write_image,
+    write_points,
+    write_text,
+)
 from .record import GenerationRecord
 
 __all__ = [
     "GenerationRecord",
     "write_audio",
+    "write_diagram",
     "write_gif",
     "write_image",
     "write_points",

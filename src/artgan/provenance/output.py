@@ -71,6 +71,18 @@ def write_image(image, path: str | Path, record: GenerationRecord) -> Path:
     return _publish(path, _encode_image(marked, fmt, record), record)
 
 
+NOT_ART = "not watermarked: a plot or diagram, not generated art (signed)"
+
+
+def write_diagram(image, path: str | Path, record: GenerationRecord) -> Path:
+    """A plot or diagram made from generated data (a scatter plot, a spectrogram sheet): signed
+    and recorded like every output, but never watermarked, so its flat white areas stay flat."""
+    path = Path(path)
+    fmt = image_format(path)
+    record = record.with_watermark(NOT_ART)
+    return _publish(path, _encode_image(to_pil(image), fmt, record), record)
+
+
 def write_gif(frames: list, path: str | Path, record: GenerationRecord, duration_ms: int = 80):
     """An animation (GIF, looping) with the record in its comment block; every frame carries
     the watermark when large enough."""
