@@ -112,9 +112,7 @@ def find_directions(
             f"unknown kind of direction {kind!r}; valid: {', '.join(DIRECTION_KINDS)}"
         )
     extractor = get_extractor(classifier or default_classifier(model), device=model.device)
-    if not callable(getattr(extractor, "logits", None)):
-        raise ArtganError(f"{extractor.name} is not a classifier (it has no class logits)")
-    names = list(getattr(extractor, "class_names", [])) or [
+    names = list(extractor.class_names) or [
         str(i) for i in range(extractor.logits(model.sample(1, seed=0)).shape[1])
     ]
     directions, counts = label_directions(model, extractor.logits, names, samples, seed)

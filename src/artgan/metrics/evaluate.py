@@ -185,10 +185,8 @@ def evaluate_images(model, config: DataConfig, names: list[str], opts: dict) -> 
         f_fake = extractor(fake)
         probs = ref_probs = held_probs = None
         if "is" in names:
-            if not callable(getattr(extractor, "logits", None)):
-                raise ConfigError(f"the {extractor.name} extractor has no classifier for 'is'")
             probs, held_probs = (extractor.logits(x).softmax(1) for x in (fake, held))
-            if getattr(extractor, "class_names", None):
+            if extractor.class_names:
                 ref_probs = extractor.logits(reference).softmax(1)
         metrics = score_pair(f_ref, f_fake, feature_metrics, probs, ref_probs)
         floor = score_pair(f_ref, f_held, feature_metrics, held_probs, ref_probs)

@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 from ...cache import file_sha256  # noqa: F401  (re-exported for the extractors)
-from ...errors import DataError, UnknownNameError
+from ...errors import ConfigError, DataError, UnknownNameError
 from ...registry import FEATURES
 
 # Images per forward pass when the caller gives none: small batches stay in cache on a CPU
@@ -62,6 +62,7 @@ class FeatureExtractor:
     name: str = ""
     dim: int = 0
     version: str = ""
+    class_names: list[str] = []  # set by classifiers of labelled data; [] for ImageNet nets
 
     def __init__(
         self, net: nn.Module, device: str | torch.device = "cpu", batch_size: int | None = None
@@ -82,6 +83,11 @@ class FeatureExtractor:
         if value is not None and value < 1:
             raise DataError(f"batch_size must be at least 1, got {value}")
         self._batch_size = value
+
+    def logits(self, images: torch.Tensor) -> torch.Tensor:
+        """Class logits (N, classes), for extractors that are classifiers (all registered ones
+        are); the others say so."""
+        raise ConfigError(f"the {self.name} extractor is not a classifier (it has no logits)")
 
     def to(self, device: str | torch.device) -> FeatureExtractor:
         self.device = torch.device(device)
