@@ -2,6 +2,7 @@ import pytest
 
 from artgan.config import RunConfig, TrainConfig, apply_overrides, from_dict
 from artgan.errors import ConfigError, UnknownNameError
+from artgan.models import model_config_class
 from artgan.training.run import build_run_config
 
 
@@ -17,7 +18,7 @@ def test_dotted_overrides_reach_nested_sections():
 
 def test_round_trip_through_dict():
     config = build_run_config(None, {"model": "resnet", "model.width": 16, "data": "digits"})
-    again = RunConfig.from_dict(config.to_dict())
+    again = RunConfig.from_dict(config.to_dict(), model_config_class)
     assert again.to_dict() == config.to_dict()
 
 

@@ -12,6 +12,7 @@ import json
 import math
 import types
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -346,9 +347,9 @@ class RunConfig:
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> RunConfig:
-        from .models import model_config_class
-
+    def from_dict(cls, data: dict, model_config_class: Callable[[str], type]) -> RunConfig:
+        """The run config in ``data``; ``model_config_class(name)`` gives a family's config
+        class (artgan.models.model_config_class: this layer sits below the models)."""
         data = dict(data)
         unknown = sorted(set(data) - {"model", "data", "train", "run_dir"})
         if unknown:

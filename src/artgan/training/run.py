@@ -80,7 +80,7 @@ def build_run_config(
     overrides = {**chosen, **overrides}  # the options given win over the preset's
     applied = family_defaults(name, base, overrides)
     merged = apply_overrides(base, {**applied, **overrides})
-    run_config = RunConfig.from_dict(merged)
+    run_config = RunConfig.from_dict(merged, model_config_class)
     run_config.applied_defaults = applied
     if preset:
         run_config.applied_preset = {"name": preset, "settings": chosen}
