@@ -35,7 +35,8 @@ def test_conditional_run_stores_its_class_names(runs):
     assert config["model"]["conditional"] is True
     assert config["model"]["class_names"] == [str(i) for i in range(10)]
     preview = pixels(next((runs[0] / "samples").glob("*.png")))
-    assert preview.shape[0] == 10 * 32 + 11 * 2  # a row per class
+    # A row per class, enlarged by 2 to be at least 512 px wide (8 tiles: 274 px).
+    assert preview.shape[0] == 2 * (10 * 32 + 11 * 2)
 
 
 def test_sample_a_class_and_a_blend(runs, tmp_path):

@@ -3,7 +3,13 @@
 import re
 
 import artgan
-from artgan.training.estimate import StepTimer, estimate_line, format_duration
+from artgan.training.estimate import (
+    StepTimer,
+    contention_line,
+    cpu_schedule_ns,
+    estimate_line,
+    format_duration,
+)
 from tests.conftest import tiny_run_config
 
 
@@ -16,7 +22,7 @@ def test_durations_read_as_a_person_says_them():
 
 def test_the_estimate_skips_the_warm_up_step_and_is_said_once():
     now = [0.0]
-    timer = StepTimer(start_step=0, total_steps=20_000, clock=lambda: now[0])
+    timer = StepTimer(start_step=0, total_steps=20_000, clock=lambda: now[0], schedule=lambda: None)
     now[0] = 30.0  # the first step (warm-up) is slow and not counted
     assert timer.after_step(1) is None
     lines = []
@@ -40,3 +46,34 @@ def test_training_prints_the_estimate_early(tmp_path, capsys):
     match = re.search(r"estimate: .* a step, about .* for the (\d+) steps left of 16", out)
     assert match, out
     assert int(match.group(1)) <= 12
+
+
+def test_waiting_for_a_core_is_warned_with_the_slowdown():
+    now, sched = [0.0], [(0, 0)]
+    timer = StepTimer(0, 1000, clock=lambda: now[0], schedule=lambda: sched[0])
+    timer.after_step(1)  # timing (and the scheduler's counts) begin here
+    said = []
+    for step in range(2, 6):
+        now[0] += 1.0
+        sched[0] = (sched[0][0] + 400_000_000, sched[0][1] + 600_000_000)  # 60 % waiting
+        said.append(timer.after_step(step))
+    (line,) = [text for text in said if text]
+    estimate, warning = line.split("\n")
+    assert estimate.startswith("estimate: 1.00 s a step")
+    assert warning == (
+        "warning: other processes kept this run waiting for a CPU core 60% of the time, so its "
+        "steps take about 2.5x what this machine does alone (fewer --train.threads, or a quieter "
+        "machine)"
+    )
+
+
+def test_a_run_that_has_the_cores_gets_no_warning():
+    assert contention_line(900, 100) == ""
+    assert contention_line(0, 0) == ""
+
+
+def test_the_scheduler_counts_are_read_on_linux():
+    counts = cpu_schedule_ns()
+    if counts is not None:  # Linux
+        running, waiting = counts
+        assert running > 0 and waiting >= 0

@@ -8,6 +8,7 @@ step takes and the whole run's estimate, so a run of days is seen in its first s
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 
 def format_duration(seconds: float) -> str:
@@ -36,6 +37,36 @@ def estimate_line(seconds_per_step: float, remaining: int, total: int, hint: str
     return line + (f" ({hint})" if hint else "")
 
 
+# Waiting for a core this share of the time means steps take 1 / (1 - share) of what this
+# machine does alone: 40 % is about 1.7x, where a user should hear it.
+CONTENTION_WARNING_SHARE = 0.4
+
+
+def cpu_schedule_ns() -> tuple[int, int] | None:
+    """(running, runnable but waiting for a core) nanoseconds summed over this process's threads,
+    from Linux's per-thread schedstat; None where there is none."""
+    running = waiting = 0
+    try:
+        for task in Path("/proc/self/task").iterdir():
+            fields = (task / "schedstat").read_text().split()
+            running, waiting = running + int(fields[0]), waiting + int(fields[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return running, waiting
+
+
+def contention_line(running_ns: int, waiting_ns: int) -> str:
+    """A warning when other processes kept this one waiting for a core, else ""."""
+    total = running_ns + waiting_ns
+    if running_ns <= 0 or total <= 0 or waiting_ns / total < CONTENTION_WARNING_SHARE:
+        return ""
+    return (
+        f"warning: other processes kept this run waiting for a CPU core {waiting_ns / total:.0%} "
+        f"of the time, so its steps take about {total / running_ns:.1f}x what this machine does "
+        "alone (fewer --train.threads, or a quieter machine)"
+    )
+
+
 class StepTimer:
     """Times the steps after the first; ``after_step`` returns the estimate once, else None."""
 
@@ -48,11 +79,13 @@ class StepTimer:
         max_steps: int = 10,
         min_seconds: float = 2.0,
         clock=time.perf_counter,
+        schedule=cpu_schedule_ns,
     ):
         self.start_step, self.total = start_step, total_steps
         self.warmup, self.min_steps, self.max_steps = warmup_steps, min_steps, max_steps
-        self.min_seconds, self.clock = min_seconds, clock
+        self.min_seconds, self.clock, self.schedule = min_seconds, clock, schedule
         self.began: float | None = None
+        self.scheduled: tuple[int, int] | None = None  # cpu_schedule_ns() when timing began
         self.done = False
 
     def after_step(
@@ -63,7 +96,7 @@ class StepTimer:
             return None
         timed = step - self.start_step - self.warmup
         if timed == 0:
-            self.began = self.clock()
+            self.began, self.scheduled = self.clock(), self.schedule()
             return None
         if self.began is None or timed < self.min_steps:
             return None
@@ -76,4 +109,10 @@ class StepTimer:
         if remaining <= 0:
             return None
         hint = hint_if_long if per_step * remaining > long_seconds else ""
-        return estimate_line(per_step, remaining, self.total, hint)
+        line = estimate_line(per_step, remaining, self.total, hint)
+        now = self.schedule()
+        if self.scheduled is not None and now is not None:
+            running, waiting = (max(0, b - a) for a, b in zip(self.scheduled, now))
+            warning = contention_line(running, waiting)
+            line += f"\n{warning}" if warning else ""
+        return line
