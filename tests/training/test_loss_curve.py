@@ -74,3 +74,13 @@ def test_missing_tensorboard_is_said_once(tmp_path, monkeypatch, capsys):
     TrainingLog(tmp_path, enabled=True, tensorboard=True)
     err = capsys.readouterr().err
     assert err.count("TensorBoard is not installed") == 1
+
+
+def test_the_training_loss_curve_is_signed_not_watermarked(tmp_path):
+    import artgan
+    from artgan.provenance.output import NOT_ART, read_record
+    from tests.conftest import tiny_run_config
+
+    run = artgan.train(tiny_run_config(steps=2, run_dir=str(tmp_path / "run")))
+    record = read_record(run / "loss_curve.png")
+    assert record["watermark"] == NOT_ART and record["params"]["command"] == "train loss curve"

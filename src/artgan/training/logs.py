@@ -11,6 +11,9 @@ import json
 import sys
 from pathlib import Path
 
+from PIL import Image
+
+from ..provenance import GenerationRecord, write_diagram
 from ..run_folder import Run
 from .atomic import atomic_write_bytes, atomic_write_text
 
@@ -137,9 +140,12 @@ def _same_series(entries: list[dict], a: str, b: str) -> bool:
     )
 
 
-def plot_loss_curve(entries: list[dict], path: Path) -> Path | None:
+def plot_loss_curve(
+    entries: list[dict], path: Path, record: GenerationRecord | None = None
+) -> Path | None:
     """Plot the losses against step (a smoothed line over the raw points) in one panel, and D's
-    real/fake outputs (with ADA's p and r_t on their own axis) in a second one."""
+    real/fake outputs (with ADA's p and r_t on their own axis) in a second one. With a
+    ``record`` the plot is signed through the output point (a diagram: never watermarked)."""
     if not entries:
         return None
     import matplotlib
@@ -188,6 +194,8 @@ def plot_loss_curve(entries: list[dict], path: Path) -> Path | None:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
     plt.close(fig)
+    if record is not None:
+        return write_diagram(Image.open(io.BytesIO(buffer.getvalue())), path, record)
     atomic_write_bytes(path, buffer.getvalue())
     return path
 

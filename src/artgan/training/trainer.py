@@ -410,7 +410,8 @@ class Trainer:
         self.refresh_ema_statistics()
         with self.sampling_weights() as model:
             path = write_preview(model, self.dataset, Run(self.run_dir).samples, self.step, record)
-        plot_loss_curve(self.log.read(), Run(self.run_dir).loss_curve)
+        curve = record.with_params(command="train loss curve")
+        plot_loss_curve(self.log.read(), Run(self.run_dir).loss_curve, curve)
         return path
 
     def save(self) -> Path | None:
