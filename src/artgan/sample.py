@@ -8,6 +8,7 @@ import os
 
 import numpy as np
 import torch
+from PIL import Image
 
 from .data.image_limits import max_image_pixels
 from .errors import ConfigError
@@ -74,8 +75,6 @@ def enlarge_for_display(
     if method == "nearest":
         factor = math.ceil(width / w)
         return picture.repeat(factor, axis=0).repeat(factor, axis=1)
-    from PIL import Image
-
     size = (width, max(1, round(h * width / w)))
     grey = picture.ndim == 3 and picture.shape[2] == 1
     image = Image.fromarray(picture[:, :, 0] if grey else picture)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -34,6 +35,7 @@ from PIL import Image
 from ..atomic import atomic_write_text
 from ..c2pa_formats import EMBEDDABLE, OFFLINE_SETTINGS
 from ..errors import DataError
+from .files import find_images
 
 MANIFEST_FILE = "artgan-dataset.json"
 MANIFEST_FORMAT = 1
@@ -259,8 +261,6 @@ def scan_files(root: Path, files: list[Path]) -> DatasetManifest:
 
 def scan_folder(root: str | Path) -> DatasetManifest:
     """The manifest of every image under ``root`` (the files the folder loader would see)."""
-    from .folder import find_images
-
     root = Path(root).expanduser()
     if not root.is_dir():
         raise DataError(f"dataset folder not found: {root}")
@@ -288,8 +288,6 @@ def excluded_message(manifest: DatasetManifest, shown: int = 5) -> str:
 def with_consent(dataset, manifest: DatasetManifest):
     """Put the manifest's hash, licences and exclusions into ``dataset.report`` (and warn
     about the exclusions once)."""
-    import warnings
-
     report = dataset.report
     report.manifest_sha256 = manifest.sha256
     report.licences = manifest.licences()

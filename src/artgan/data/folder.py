@@ -29,28 +29,17 @@ from ..config import DataConfig, background_rgb
 from ..errors import DataError
 from .consent import scan_files, with_consent
 from .dataset import DataReport, InMemoryDataset
+from .files import IMAGE_SUFFIXES, find_images  # noqa: F401  (re-exported)
 from .image_limits import check_image_size
 from .streaming import StreamingImageFolder
 from .uint8_store import MappedImageFolder, StoreUnavailable
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff")
 DEFAULT_IMAGE_SIZE = 64
 RANDOM_CROP_MARGIN = 1.125  # stored this much larger than the crop when cropping at random
 SHOWN_SKIPPED = 5
 DECODE_THREADS = min(4, os.cpu_count() or 1)  # Pillow decodes and resizes without the GIL
 Colour = tuple[int, int, int]
 WHITE: Colour = (255, 255, 255)
-
-
-def find_images(root: Path) -> list[Path]:
-    """Image files under ``root`` (any depth, case-insensitive suffix), hidden ones left out."""
-    return sorted(
-        p
-        for p in root.rglob("*")
-        if p.suffix.lower() in IMAGE_SUFFIXES
-        and p.is_file()
-        and not any(part.startswith(".") for part in p.relative_to(root).parts)
-    )
 
 
 def class_layout(root: Path, files: list[Path]) -> list[str]:

@@ -25,7 +25,9 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
+from ..config import from_dict, to_dict
 from ..errors import ArtganError, CheckpointError, ConfigError, UnknownNameError
+from ..models import model_class
 from ..run_folder import (  # noqa: F401  (weights_sha256: re-exported)
     CHECKPOINT_META_FILE,
     EMA_WEIGHTS_FILE,
@@ -89,8 +91,6 @@ def _python_state() -> list:
 
 
 def model_meta(model, data_info: dict, step: int, run_id: str) -> dict:
-    from ..config import to_dict
-
     return {
         "format_version": FORMAT_VERSION,
         "artgan_version": __version__,
@@ -265,9 +265,6 @@ def _load_tensors(path: Path) -> dict[str, torch.Tensor]:
 
 
 def build_from_meta(meta: dict):
-    from ..config import from_dict
-    from ..models import model_class
-
     try:
         cls = model_class(meta["family"])
     except UnknownNameError as error:

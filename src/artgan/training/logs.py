@@ -7,10 +7,12 @@ it, so a kill during it leaves the old log or the new one, never a shorter one.
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 
 from ..provenance import GenerationRecord, write_diagram
@@ -151,8 +153,6 @@ def plot_loss_curve(
     import matplotlib
 
     matplotlib.use("Agg")
-    import io
-
     import matplotlib.pyplot as plt
 
     panels = loss_curve_panels(entries)
@@ -202,8 +202,6 @@ def plot_loss_curve(
 
 def _draw(ax, entries: list[dict], key: str, label: str, style: str, colour: str) -> None:
     """One series: a smoothed line (labelled) over the faint raw points."""
-    import numpy as np
-
     points = [(e["step"], e[key]) for e in entries if key in e]
     steps, values = (np.array(v, dtype=float) for v in zip(*points))
     window = max(1, len(values) // 50)
