@@ -26,6 +26,8 @@ import numpy as np
 from PIL import Image
 
 from ..errors import ConfigError
+from .c2pa_sign import sign_bytes as sign_with
+from .keys import create_signing_identity, find_signing_identity, keys_dir
 from .record import GenerationRecord
 
 WATERMARKED = "embedded (payload: the first 32 bits of this record's SHA-256, less its time)"
@@ -91,8 +93,6 @@ def payload_of(record: GenerationRecord) -> int:
 
 
 def _identity():
-    from .keys import create_signing_identity, find_signing_identity, keys_dir
-
     global _announced_identity
     try:
         identity = find_signing_identity()
@@ -140,8 +140,6 @@ def sign_bytes(data: bytes, path: Path, record: GenerationRecord) -> tuple[bytes
             )
             _warned_unsigned = True
         return data, None
-    from .c2pa_sign import sign_bytes as sign_with
-
     identity = _identity()
     try:
         return sign_with(data, path, record.to_dict(), identity)

@@ -20,6 +20,7 @@ import numpy as np
 from PIL import Image, PngImagePlugin
 
 from ..atomic import atomic_write_bytes
+from ..audio import wav_bytes
 from ..errors import ArtganError
 from .c2pa_sign import sidecar_path as c2pa_sidecar_path
 from .marking import NOT_IMAGE, sign_bytes, watermark_frames, watermark_image
@@ -131,8 +132,6 @@ def write_text(text: str, path: str | Path, record: GenerationRecord) -> Path:
 def write_audio(samples, sample_rate: int, path: str | Path, record: GenerationRecord) -> Path:
     """A sound in [-1, 1], (T,) or (channels, T), as 16-bit PCM WAV, with a JSON sidecar
     holding the record."""
-    from ..audio import wav_bytes
-
     path = Path(path)
     if path.suffix.lower() != ".wav":
         raise ArtganError(f"sounds are written as .wav, got {path.name}")

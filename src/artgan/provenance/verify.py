@@ -22,6 +22,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
+
 from ..data.image_limits import open_image
 from ..errors import DataError
 from .c2pa_sign import (
@@ -210,7 +212,6 @@ def _detect_watermark(path: Path, record: dict | None) -> dict | None:
         from .watermark import detect, payload_for_record
     except ImportError:
         return None
-    import numpy as np
 
     try:
         with open_image(path) as image:  # its size checked before decoding
