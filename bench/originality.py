@@ -8,7 +8,7 @@ digits at 32 px, with the same settings and steps:
   prior sample decodes near one of them: it replays its training set;
 - *normal*: trained on all 1,437 training digits with a 16-D latent.
 
-For each, ``--n`` samples are drawn through the guard (artgan.provenance.originality): a sample
+For each, ``--n`` samples are drawn through the guard (artgan.originality): a sample
 whose RMS pixel distance to its nearest training image is at or below the near-copy threshold
 (the 1 % quantile of held-out test digits' distance to the same training images) is rejected
 and redrawn, up to 10 rounds. The table gives the first-draw rejection rate (the model's
