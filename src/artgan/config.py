@@ -331,7 +331,10 @@ class RunConfig:
     data: DataConfig = field(default_factory=DataConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     run_dir: str = ""  # empty: runs/NNNNN-<model>-<data>
-    # The --preset a new run took and its settings (not saved: the values are).
+    # The family defaults that filled unset settings of a new run (not saved: the saved config
+    # holds every value). Training says them in its first line, so a user knows what was chosen.
+    applied_defaults: dict = field(default_factory=dict, compare=False)
+    # The --preset a new run took and its settings (not saved either: the values are).
     applied_preset: dict = field(default_factory=dict, compare=False)
 
     @property

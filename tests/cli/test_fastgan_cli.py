@@ -69,3 +69,24 @@ def test_bad_sizes_are_one_line_and_exit_2(collection, size, capsys):
     err = capsys.readouterr().err
     assert "fastgan makes images of 128, 256, 512 or 1024 px" in err
     assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_conditional_run_from_subfolders_samples_a_style(tmp_path, capsys):
+    """One style per subfolder: the run keeps the names, and ``--class`` picks one."""
+    for style, colour in (("warm", (220, 80, 40)), ("cool", (40, 90, 220))):
+        (tmp_path / "data" / style).mkdir(parents=True)
+        for i in range(4):
+            image = Image.new("RGB", (128, 128), (255, 255, 255))
+            ImageDraw.Draw(image).rectangle([10 + 5 * i, 20, 100, 110 - 5 * i], fill=colour)
+            image.save(tmp_path / "data" / style / f"{i}.png")
+    run = tmp_path / "run"
+    argv = ["train", "--model", "fastgan", "--conditional", "--data", str(tmp_path / "data")]
+    argv += ["--device", "cpu", "--model.width", "8", "--model.cond_d", "multihead"]
+    argv += ["--steps", "2", "--batch-size", "4", "--run-dir", str(run), *QUIET_CLI]
+    assert main(argv) == 0
+    grid = tmp_path / "cool.png"
+    assert main(["sample", str(run), "--n", "2", "--class", "cool", "--out", str(grid)]) == 0
+    assert read_record(grid)["model_family"] == "fastgan"
+    capsys.readouterr()
+    assert main(["sample", str(run), "--n", "2", "--class", "hot", "--out", str(grid)]) == 2
+    assert "cool" in capsys.readouterr().err  # an unknown style lists the valid ones

@@ -33,3 +33,15 @@ def test_ema_generator_carries_batch_norm_statistics_of_its_own_activations(tmp_
     before = norm.running_mean.clone()
     averaged.refresh_ema_statistics()
     torch.testing.assert_close(norm.running_mean, before)
+
+
+def test_standing_statistics_take_fewer_samples_for_large_images():
+    """1,024 samples up to 64 px (as always), 256 from 128 px up: a 256 px FastGAN spent
+    minutes re-measuring at every preview and checkpoint on a CPU."""
+    from artgan.models.gan import standing_statistics_batches
+
+    assert standing_statistics_batches(32 * 32 * 3) == (16, 64)
+    assert standing_statistics_batches(64 * 64 * 3) == (16, 64)
+    assert standing_statistics_batches(128 * 128 * 3) == (16, 16)
+    assert standing_statistics_batches(1024 * 1024 * 3) == (16, 16)
+    assert standing_statistics_batches(2) == (16, 64)

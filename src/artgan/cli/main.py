@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 import warnings
 
 from ..errors import ArtganError
 from ..version import __version__
+
+# Before torch loads (nothing above imports it): OpenMP threads that spin while they wait
+# make a training beside other busy processes many times slower; passive waiting does not.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 COMMAND_MODULES = [
     "train",

@@ -29,6 +29,17 @@ from .truncation import truncated_normal
 STANDING_STATISTICS_SEED = 1_000_003
 
 
+def standing_statistics_batches(values_per_sample: int) -> tuple[int, int]:
+    """(batches, batch size) for re-measuring batch-norm statistics: 1,024 samples up to
+    64x64x3 values each (what the 32-64 px families always used), then fewer down to 256, so
+    that a 256 px FastGAN does not spend minutes on it at every preview and checkpoint on a
+    CPU (256 samples still give each channel statistics over millions of values)."""
+    reference = 64 * 64 * 3
+    samples = int(min(1024, max(256, 1024 * reference / max(1, values_per_sample))))
+    batch_size = 64 if values_per_sample <= reference else 16
+    return max(1, samples // batch_size), batch_size
+
+
 class GAN(GenerativeModel, LatentGenerator):
     def __init__(self, config) -> None:
         super().__init__(config)
@@ -81,25 +92,30 @@ class GAN(GenerativeModel, LatentGenerator):
         return self.G(z.to(self.device), y)
 
     @torch.no_grad()
-    def refresh_ema_statistics(self, batches: int = 16, batch_size: int = 64) -> None:
+    def refresh_ema_statistics(self, batches: int | None = None, batch_size: int = 64) -> None:
         """Batch-norm statistics for the averaged generator ("standing statistics", Brock et al.
         2019). The EMA averages weights only; the running means and variances it would
         otherwise carry belong to the live generator, whose activations differ, and samples
-        come out washed out. Re-measured here from ``batches`` fresh batches with the generator
-        in training mode, from a private seed (the training RNG is untouched)."""
+        come out washed out. Re-measured here from fresh batches with the generator in
+        training mode, from a private seed (the training RNG is untouched): ``batches`` of
+        ``batch_size``, by default :func:`standing_statistics_batches` for the image size."""
         norms = [m for m in self.G.modules() if isinstance(m, _BatchNorm)]
         if not norms:
             return
         was_training, momenta = self.G.training, [m.momentum for m in norms]
-        for norm in norms:
-            norm.reset_running_stats()
-            norm.momentum = None  # a cumulative average over the batches
-        self.G.train()
         generator = torch.Generator().manual_seed(STANDING_STATISTICS_SEED)
         # Layers that draw noise in training mode (FastGAN's noise injection) must not move
         # the training RNG, or a resumed run would differ from one that never stopped.
         devices = [self.device] if self.device.type == "cuda" else []
         with torch.random.fork_rng(devices=devices):
+            if batches is None:
+                self.G.eval()  # a probe for the output size that leaves the statistics alone
+                probe = self.generate(self.latents(1, generator=generator))
+                batches, batch_size = standing_statistics_batches(probe[0].numel())
+            for norm in norms:
+                norm.reset_running_stats()
+                norm.momentum = None  # a cumulative average over the batches
+            self.G.train()
             for _ in range(batches):
                 self.generate(self.latents(batch_size, generator=generator))
         for norm, momentum in zip(norms, momenta):

@@ -55,7 +55,8 @@ from .logs import TrainingLog, plot_loss_curve
 from .model_card import write_model_card
 from .precision import autocast_dtype
 from .preview import PREVIEW_SEED, write_preview
-from .run import build_run_config, new_run_dir, read_run_config
+from .run import build_run_config, describe_defaults, new_run_dir, read_run_config
+from .threads import choose_threads
 
 # Said after the time estimate when the run would take over half an hour.
 LONG_RUN_HINT = "--preset quick or cpu, or fewer --steps, for a shorter run"
@@ -86,13 +87,16 @@ class Trainer:
     def __init__(self, config: RunConfig, resume_from: Path | None = None):
         self.config = config
         self.resume_from = resume_from
+        self._statistics_step: int | None = None  # when the EMA's BN statistics were measured
         self.run_lock = None  # the run folder's lock (run_lock.py), held while training
 
     # --- setup ---------------------------------------------------------------------------
     def _setup(self) -> None:
         c = self.config
-        if c.train.threads:
-            torch.set_num_threads(c.train.threads)
+        # The cores that are free now unless --train.threads says (threads.py says why); on a
+        # GPU the CPU threads only feed it, and the same choice does no harm.
+        self.threads = choose_threads(c.train.threads)
+        torch.set_num_threads(self.threads.threads)
         device_type = (
             "cuda"
             if c.train.device.startswith("cuda")
@@ -280,6 +284,9 @@ class Trainer:
                 print(f"{self.run_dir} is already trained to step {self.step} (>= {c.steps})")
             return self.run_dir
         bar = None
+        if self.dist.is_main:
+            chosen = describe_defaults(self.config, self.device.type)
+            print(f"{self.threads.describe()}" + (f"; {chosen}" if chosen else ""), flush=True)
         if self.dist.is_main and c.progress:
             from tqdm import tqdm
 
@@ -392,9 +399,11 @@ class Trainer:
     def refresh_ema_statistics(self) -> None:
         """Re-measure what the EMA sub-networks cannot average (their batch-norm statistics),
         before they make a preview or are saved."""
-        if self.ema:
+        # A preview and a checkpoint at the same step share one measurement.
+        if self.ema and self._statistics_step != self.step:
             with self.sampling_weights() as model:
                 model.refresh_ema_statistics()
+            self._statistics_step = self.step
 
     def write_preview(self) -> Path | None:
         if not self.dist.is_main or self.run_dir is None:
