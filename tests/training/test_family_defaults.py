@@ -14,8 +14,9 @@ from artgan.models.dcgan import DCGAN
 from artgan.registry import MODELS
 from artgan.training.run import build_run_config
 
-# A data source each family can be described with (the dry run loads no data).
-SOURCES = {"mlp": "ring8", "charrnn": "story.txt", "wavegan": "spoken-digits"}
+# A data source each family can be described with (the dry run loads no data, but checks that
+# the source exists).
+SOURCES = {"mlp": "ring8", "charrnn": "sonnets", "wavegan": "spoken_digits"}
 
 
 def lookup(config: dict, dotted: str):
@@ -91,8 +92,10 @@ class Probe(DCGAN):
     config_class = ProbeConfig
 
 
-def test_the_hook_sees_the_data_source_and_the_device_type(monkeypatch, capsys):
+def test_the_hook_sees_the_data_source_and_the_device_type(monkeypatch, capsys, tmp_path):
     monkeypatch.setitem(MODELS._entries, "probe", Probe)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "my_paintings").mkdir()  # --dry-run checks that the data exists
     config = dry_run(capsys, "--model", "probe", "--data", "./my_paintings")
     assert ProbeConfig.seen[-1] == DefaultsContext(source="./my_paintings", device="cpu")
     assert config["model"]["width"] == 16

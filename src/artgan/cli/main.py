@@ -79,7 +79,15 @@ def one_line_warning(message, category, filename, lineno, line=None) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    warnings.formatwarning = one_line_warning
+    # One-line warnings while the command runs; a caller's own format comes back after.
+    previous, warnings.formatwarning = warnings.formatwarning, one_line_warning
+    try:
+        return run_command(argv)
+    finally:
+        warnings.formatwarning = previous
+
+
+def run_command(argv: list[str] | None) -> int:
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     if not getattr(args, "func", None):
