@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+import torch.distributed as dist
 
 from ..errors import DataError
 from .functional import frechet_distance
@@ -65,8 +66,6 @@ class GaussianStats:
     def all_reduce(self, group=None) -> GaussianStats:
         """Sum the statistics of every process in place (torch.distributed must be initialised;
         with NCCL, build the stats on each rank's GPU)."""
-        import torch.distributed as dist
-
         # One flat buffer (count, sum, outer) so the whole exchange is a single collective.
         flat = torch.cat(
             [
