@@ -6,8 +6,11 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
-# Keep the suite fast and reproducible on small CPUs.
-torch.set_num_threads(min(2, os.cpu_count() or 1))
+# Keep the suite fast and reproducible on small CPUs. Trainings take this count too, rather
+# than the free cores (training/threads.py): float sums differ between thread counts, and the
+# exact-resume tests compare a run with another that may start under a different load.
+TEST_THREADS = min(2, os.cpu_count() or 1)
+torch.set_num_threads(TEST_THREADS)
 
 CONDITIONAL_DIGITS = {"conditional": True, "num_classes": 10, "class_names": list("0123456789")}
 
@@ -110,6 +113,7 @@ TINY_MODELS = {
 
 # Command-line flags that keep a test run small and quiet.
 QUIET_CLI = ["--train.progress", "false", "--train.tensorboard", "false"]
+QUIET_CLI += ["--train.threads", str(TEST_THREADS)]
 TINY_DCGAN_CLI = ["--model.image_size", "32", "--model.width", "8", "--model.z_dim", "16"]
 TINY_DCGAN_CLI += ["--batch-size", "8", *QUIET_CLI]
 
@@ -135,6 +139,7 @@ def tiny_run_config(family: str = "dcgan", steps: int = 4, run_dir: str = "", **
             "checkpoint_every": 0,
             "log_every": 1,
             "tensorboard": False,
+            "threads": TEST_THREADS,
             **train,
         },
         "run_dir": run_dir,

@@ -56,3 +56,15 @@ def test_the_command_line_sets_passive_waiting_before_torch_loads():
     )
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert out.stdout.split() == ["PASSIVE", "False"]
+
+
+def test_a_resume_keeps_the_runs_thread_count(tmp_path, capsys):
+    """Float sums differ between thread counts, so an exact resume takes the run's own."""
+    import artgan
+    from tests.conftest import tiny_run_config
+
+    run = tmp_path / "run"
+    artgan.train(tiny_run_config("dcgan", steps=2, run_dir=str(run), threads=1))
+    capsys.readouterr()
+    artgan.train(resume=run, steps=3, **{"train.threads": 0})
+    assert "threads: 1, the run's own" in capsys.readouterr().out

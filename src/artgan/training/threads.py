@@ -22,11 +22,16 @@ class ThreadChoice:
     threads: int
     cores: int
     busy: float  # cores kept busy by other processes when measured (0 when not measured)
-    chosen_by: str  # "user" | "free cores" | "all cores"
+    chosen_by: str  # "user" | "free cores" | "all cores" | "resumed run"
 
     def describe(self) -> str:
         if self.chosen_by == "user":
             return f"threads: {self.threads} (--train.threads)"
+        if self.chosen_by == "resumed run":
+            return (
+                f"threads: {self.threads}, the run's own (an exact resume needs the same count; "
+                "--train.threads N to change)"
+            )
         if self.chosen_by == "free cores":
             return (
                 f"threads: {self.threads} of {self.cores} cores ({self.busy:.1f} busy with other "
@@ -88,3 +93,8 @@ def choose_threads(
     # loaded machine at full speed and gives a busy one's cores to their owners.
     free = max(1, min(cores, round(cores - busy)))
     return ThreadChoice(free, cores, busy, "free cores" if free < cores else "all cores")
+
+
+def resumed_threads(saved: int) -> ThreadChoice:
+    """The thread count a run trained with, taken again when it resumes."""
+    return ThreadChoice(saved, usable_cores(), 0.0, "resumed run")

@@ -56,7 +56,7 @@ from .model_card import write_model_card
 from .precision import autocast_dtype
 from .preview import PREVIEW_SEED, write_preview
 from .run import build_run_config, describe_defaults, new_run_dir, read_run_config
-from .threads import choose_threads
+from .threads import choose_threads, resumed_threads
 
 # Said after the time estimate when the run would take over half an hour.
 LONG_RUN_HINT = "--preset quick or cpu, or fewer --steps, for a shorter run"
@@ -209,6 +209,12 @@ class Trainer:
             ) from None
         self.step = state["step"]
         self.stream.position = state["batch_position"]
+        # Float sums differ between thread counts: a resume keeps the run's own count (unless
+        # --train.threads says otherwise), so it reaches the weights of a run that never stopped.
+        saved_threads = state.get("threads")
+        if not self.config.train.threads and isinstance(saved_threads, int) and saved_threads > 0:
+            self.threads = resumed_threads(saved_threads)
+            torch.set_num_threads(saved_threads)
         if self.dist.is_main:
             print(f"resumed from step {self.step} ({checkpoint})", flush=True)
 
@@ -436,6 +442,7 @@ class Trainer:
             "optimizers": {name: opt.state_dict() for name, opt in self.optimizers.items()},
             "rng": rngs if self.dist.enabled else rngs[0],
             "model_extra": self.model.extra_training_state(),
+            "threads": self.threads.threads,
             "train_config": to_dict(self.config.train),
         }
         meta = model_meta(self.model, self.data_info(), self.step, self.run_dir.name)
