@@ -39,6 +39,16 @@ def check_conditional_fields(config) -> None:
         raise ConfigError("a conditional model needs at least 2 classes")
 
 
+def take_image_data(config, spec: DataSpec):
+    """``with_data`` of the image GANs (dcgan, resnet, fastgan): the data's channels and, for a
+    conditional model, its classes; point data is refused in one line."""
+    if len(spec.shape) != 3:
+        raise ConfigError(f"{config.name} needs image data; for 2-D points use --model mlp")
+    config.channels = spec.shape[0]
+    set_classes(config, spec)
+    return config
+
+
 def set_classes(config, spec: DataSpec) -> None:
     """Take the classes of the data for a conditional model (and check a resumed run's)."""
     if not config.conditional:

@@ -33,7 +33,7 @@ from ..nn.conditional import (
 from ..nn.layers import NORMS, MinibatchStdDev, dcgan_init, norm2d, spectral
 from ..registry import MODELS
 from .base import DataSpec
-from .conditioning import check_conditional_fields, set_classes
+from .conditioning import check_conditional_fields, take_image_data
 from .gan import GAN
 
 SIZES = (32, 64, 128)
@@ -85,11 +85,7 @@ class DCGANConfig(ModelConfig):
         )
 
     def with_data(self, spec: DataSpec) -> DCGANConfig:
-        if len(spec.shape) != 3:
-            raise ConfigError("dcgan needs image data; for 2-D points use --model mlp")
-        self.channels = spec.shape[0]
-        set_classes(self, spec)
-        return self
+        return take_image_data(self, spec)
 
     @property
     def resolved_d_norm(self) -> str:

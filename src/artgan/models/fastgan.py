@@ -57,7 +57,7 @@ from ..nn.conditional import (
 from ..nn.layers import MinibatchStdDev, spectral
 from ..registry import MODELS
 from .base import DataSpec
-from .conditioning import check_conditional_fields, set_classes
+from .conditioning import check_conditional_fields, take_image_data
 from .gan import GAN
 
 MIN_SIZE, MAX_SIZE = 128, 1024
@@ -150,11 +150,7 @@ class FastGANConfig(ModelConfig):
         )
 
     def with_data(self, spec: DataSpec) -> FastGANConfig:
-        if len(spec.shape) != 3:
-            raise ConfigError("fastgan needs image data; for 2-D points use --model mlp")
-        self.channels = spec.shape[0]
-        set_classes(self, spec)
-        return self
+        return take_image_data(self, spec)
 
     @property
     def small_size(self) -> int:
