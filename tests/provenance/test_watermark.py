@@ -79,6 +79,57 @@ def test_smallest_markable_image_survives_jpeg_50_and_halving():
     assert watermark.detect(half).payload == PAYLOAD
 
 
+def _rotate(image: np.ndarray, degrees: float) -> np.ndarray:
+    return np.asarray(Image.fromarray(image).rotate(degrees, resample=Image.Resampling.BICUBIC))
+
+
+def _centre_crop(image: np.ndarray, keep: float) -> np.ndarray:
+    height, width = image.shape[:2]
+    h, w = round(height * keep), round(width * keep)
+    top, left = (height - h) // 2, (width - w) // 2
+    return image[top : top + h, left : left + w]
+
+
+SMALL_END_ATTACKS = {
+    "jpeg50": lambda image: _jpeg(image, 50),
+    "resize0.5": lambda image: np.asarray(
+        Image.fromarray(image).resize((64, 64), Image.Resampling.BICUBIC)
+    ),
+    "crop90": lambda image: _centre_crop(image, 0.9),
+    "rotate5": lambda image: _rotate(image, 5),
+}
+
+
+@pytest.fixture(scope="module")
+def small_marked() -> np.ndarray:
+    # (128, 128, 3): MIN_SIZE on both sides; a crop whose template the rotation hides
+    return watermark.embed(skdata.astronaut()[:128, 200:328], PAYLOAD)
+
+
+@pytest.mark.parametrize("attack", sorted(SMALL_END_ATTACKS))
+def test_smallest_image_round_trip_through_the_target_attacks(small_marked, attack):
+    result = watermark.detect(SMALL_END_ATTACKS[attack](small_marked))
+    assert result.found and result.payload == PAYLOAD
+
+
+def test_the_angle_sweep_finds_a_small_rotated_image(small_marked):
+    """Turned 5 degrees, the 128 px mark shows its template too faintly for the scale/angle
+    search; only the sweep of small angles reads it."""
+    rotated = _rotate(small_marked, 5)
+    assert not watermark.detect(rotated, angle_sweep=False).found
+    assert watermark.detect(rotated).payload == PAYLOAD
+    assert watermark.detect(_rotate(small_marked, -3)).payload == PAYLOAD
+
+
+def test_small_unmarked_images_are_not_detected():
+    rng = np.random.default_rng(1)
+    for image in (skdata.astronaut()[:128, 200:328], skdata.coffee()[40:168, 100:228]):
+        for candidate in (image, _rotate(image, 5), _jpeg(image, 50)):
+            assert not watermark.detect(candidate).found
+    noise = rng.integers(0, 256, (128, 160, 3), dtype=np.uint8)
+    assert not watermark.detect(_rotate(noise, 5)).found
+
+
 def test_survives_doubling(marked):
     double = np.asarray(Image.fromarray(marked[:200, :240]).resize((480, 400)))
     result = watermark.detect(double)
