@@ -27,7 +27,7 @@ from .provenance import (
 )
 from .provenance.output import IMAGE_FORMATS
 from .registry import Registry
-from .sample import enlarge_for_display, make_grid, scatter_plot, to_uint8
+from .sample import check_folder_space, enlarge_for_display, make_grid, scatter_plot, to_uint8
 
 PREVIEW_SEED = 1234
 
@@ -47,6 +47,9 @@ class OutputKind:
     preview: Callable[[Any, Any, Path, GenerationRecord], Path]  # (model, data, stem, record)
     write: Callable[..., str]  # (model, samples, out, record, columns) -> what it wrote
     draw: Callable[..., Any] = draw_samples  # (model, n, seed, options) -> samples
+    # (model, batches, out, record, n) -> what it wrote: a folder written batch by batch as
+    # draw_in_batches yields them, so memory holds one batch; None: the kind writes at once.
+    stream: Callable[..., str] | None = None
     sample_defaults: dict[str, Any] = field(default_factory=dict)  # `artgan sample` options
     metrics: tuple[str, ...] = ()  # what `artgan eval` can score
     default_metrics: tuple[str, ...] = ()  # what it scores when not told
@@ -112,11 +115,20 @@ def write_images(
             f"--out {out}: use an image extension ({', '.join(IMAGE_FORMATS)}) for a grid, or a "
             "folder name without extension"
         )
+    return write_image_folder(model, [(0, samples)], out, record, len(samples))
+
+
+def write_image_folder(model, batches, out: Path, record: GenerationRecord, n: int) -> str:
+    """One PNG per sample, ``batches`` ((offset, samples) pairs) written as they come: a large
+    ``n`` never sits in memory at once. Refused before any work when the disk cannot hold
+    ``n`` files."""
+    check_folder_space(n, out)
     out.mkdir(parents=True, exist_ok=True)
-    width = max(4, len(str(len(samples) - 1)))
-    for i, image in enumerate(to_uint8(samples)):
-        write_image(image, out / f"{i:0{width}d}.png", record.with_params(index=i))
-    return f"wrote {len(samples)} images to {out}/"
+    width = max(4, len(str(n - 1)))
+    for offset, samples in batches:
+        for i, image in enumerate(to_uint8(samples), start=offset):
+            write_image(image, out / f"{i:0{width}d}.png", record.with_params(index=i))
+    return f"wrote {n} images to {out}/"
 
 
 # ----------------------------------------------------------------------------- 2-D points
@@ -207,6 +219,7 @@ IMAGE = _register(
         sample_example="--n 64 --out grid.png",
         preview=preview_images,
         write=write_images,
+        stream=write_image_folder,
         metrics=("fid", "kid", "pr", "dc", "is", "memorization", "nll"),
         default_metrics=("fid", "kid", "pr", "dc"),
         colour_mode=True,

@@ -3,8 +3,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -17,6 +21,13 @@ from .models.conditioning import class_row, require_conditional
 
 SAMPLE_BYTES_ENV = "ARTGAN_MAX_SAMPLE_BYTES"
 DEFAULT_MAX_SAMPLE_BYTES = 4 << 30  # samples held in memory at once (float32)
+# `artgan sample` draws in batches of at most this many bytes of float32 samples. A folder
+# output is written batch by batch, so memory holds one batch whatever --n is. The batch layout
+# decides which seed each batch draws from, so it is a constant, not a setting: a setting would
+# make the same command give different images on two machines.
+BATCH_BYTES = 256 << 20
+FALLBACK_BATCH = 256  # samples per batch when the run does not say their shape
+MIN_FILE_BYTES = 4 << 10  # no signed output file is smaller (its manifest alone is more)
 
 
 def quantize(images: torch.Tensor) -> torch.Tensor:
@@ -102,6 +113,63 @@ def check_sample_count(n: int, shape, grid: bool = False) -> None:
                 f"a grid of {n} images of {shape[2]}x{shape[1]} px would be about {pixels:,} px, "
                 "more than an image artgan reads back; use fewer --n or an --out folder"
             )
+
+
+def batch_size_for(shape) -> int:
+    """Samples per batch for samples of ``shape`` ((C, H, W) or (D,)): :data:`BATCH_BYTES`
+    of float32 (every batch of a 64 px model up to 5,461 samples), at least 1."""
+    if not shape:
+        return FALLBACK_BATCH
+    return max(1, BATCH_BYTES // (math.prod(int(s) for s in shape) * 4))
+
+
+def batch_seed(seed: int | None, k: int) -> int | None:
+    """The seed of batch ``k``: the seed itself for the first (so up to one batch of samples
+    are exactly ``model.sample(n, seed)``), a 64-bit hash of (seed, k) for the others (so no
+    batch repeats another seed's first batch)."""
+    if seed is None or k == 0:
+        return seed
+    digest = hashlib.sha256(f"artgan-batch:{seed}:{k}".encode()).digest()
+    return int.from_bytes(digest[:8], "big")
+
+
+def draw_in_batches(
+    draw: Callable, model, n: int, seed: int | None, options: dict, batch_size: int
+) -> Iterator[tuple[int, object]]:
+    """(offset, samples) for ``n`` samples drawn ``batch_size`` at a time with
+    ``draw(model, count, seed, options)``, lazily: a caller that writes each batch before
+    asking for the next holds one batch in memory. Deterministic by ``seed``; a conditional
+    model asked for no class cycles through the classes across batches as in one draw."""
+    cycle = model.conditional and "classes" not in options
+    cycle = cycle and "classes" in model.sample_options()
+    for k, offset in enumerate(range(0, n, batch_size)):
+        count = min(batch_size, n - offset)
+        batch_options = dict(options)
+        if cycle:  # sample i has class i % K, as resolve_labels gives one draw of n
+            classes = torch.arange(offset, offset + count) % model.config.num_classes
+            batch_options["classes"] = classes
+        yield offset, draw(model, count, batch_seed(seed, k), batch_options)
+
+
+def concat_batches(batches) -> object:
+    """The samples of :func:`draw_in_batches` in one tensor (or one list, for texts)."""
+    parts = [samples for _, samples in batches]
+    if isinstance(parts[0], torch.Tensor):
+        return torch.cat(parts)
+    return [item for part in parts for item in part]
+
+
+def check_folder_space(n: int, folder: Path) -> None:
+    """Refuse, before any work, ``n`` files that cannot fit on the disk holding ``folder``
+    (each at least :data:`MIN_FILE_BYTES`)."""
+    existing = next((p for p in [folder, *folder.parents] if p.exists()), Path("."))
+    free = shutil.disk_usage(existing).free
+    need = n * MIN_FILE_BYTES
+    if need > free:
+        raise ConfigError(
+            f"--n {n} files need at least {need / 2**30:,.1f} GiB on disk, more than the "
+            f"{free / 2**30:,.1f} GiB free at {existing.resolve()}; draw fewer"
+        )
 
 
 def slerp(a: torch.Tensor, b: torch.Tensor, t: float) -> torch.Tensor:

@@ -16,7 +16,13 @@ from ..models.conditioning import require_conditional
 from ..output_kinds import kind_of
 from ..provenance.output import IMAGE_FORMATS
 from ..provenance.record import record_for_model
-from ..sample import DISPLAY_FILTERS, check_sample_count
+from ..sample import (
+    DISPLAY_FILTERS,
+    batch_size_for,
+    check_sample_count,
+    concat_batches,
+    draw_in_batches,
+)
 from ..training.checkpoint import load_model
 from .options import add_device
 from .sample_guard import write_guarded
@@ -104,26 +110,41 @@ def run(args) -> int:
     if args.class_:
         require_conditional(model, "--class")
     args.n = args.n or kind.default_count
+    out = Path(args.out)
+    grid = out.suffix.lower() in IMAGE_FORMATS
+    # A folder is written batch by batch (the originality guard redraws from all at once).
+    streamed = kind.stream is not None and not out.suffix and not args.originality_guard
+    display = display_option(args, kind, grid)
     shape = model.origin.data.get("shape") if model.origin else None
-    if shape and model.output_kind != "text":  # refuse impossible sizes before any work
-        check_sample_count(args.n, shape, grid=Path(args.out).suffix.lower() in IMAGE_FORMATS)
+    if shape and model.output_kind != "text" and not streamed:  # held at once: refuse early
+        check_sample_count(args.n, shape, grid=grid)
     options = {**kind.sample_defaults, **given_options(args)}
     check_options(model, options)  # an option the model does not take is an error
     params = {("class" if k == "classes" else k): v for k, v in options.items()}
     if args.originality_guard:
         return write_guarded(model, args, options, params)
-    samples = kind.draw(model, args.n, args.seed, options)
     record = record_for_model(model, seed=args.seed, command="sample", n=args.n, **params)
-    display = {}
-    if args.display_size is not None:
-        if kind.name != "image" or Path(args.out).suffix.lower() not in IMAGE_FORMATS:
-            raise ConfigError(
-                "--display-size enlarges an image grid (--out grid.png); samples written one a "
-                "file keep their own size"
-            )
-        display = {"display": (args.display_size, args.display_filter)}
-    print(kind.write(model, samples, Path(args.out), record, args.columns, **display))
+    # Batches of bounded size, each from its own seed (sample.batch_seed), whether written one
+    # by one (a folder) or gathered (a grid, a points file): both give the same samples.
+    batches = draw_in_batches(kind.draw, model, args.n, args.seed, options, batch_size_for(shape))
+    if streamed:
+        print(kind.stream(model, batches, out, record, args.n))
+    else:
+        samples = concat_batches(batches)
+        print(kind.write(model, samples, out, record, args.columns, **display))
     return 0
+
+
+def display_option(args, kind, grid: bool) -> dict:
+    """``--display-size`` as the image writer takes it; an error where it cannot apply."""
+    if args.display_size is None:
+        return {}
+    if kind.name != "image" or not grid:
+        raise ConfigError(
+            "--display-size enlarges an image grid (--out grid.png); samples written one a "
+            "file keep their own size"
+        )
+    return {"display": (args.display_size, args.display_filter)}
 
 
 def given_options(args) -> dict:
