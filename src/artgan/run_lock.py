@@ -54,9 +54,10 @@ class RunLock:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
         except NotADirectoryError:
             raise ArtganError(f"run folder {self.run_dir} is a file, not a folder") from None
-        except OSError as error:
+        except OSError as error:  # a read-only folder or disk: nothing can be written there
             raise ArtganError(
-                f"cannot lock run folder {self.run_dir}: {error.strerror or error}"
+                f"cannot write in run folder {self.run_dir} ({error.strerror or error}); a "
+                "training needs it writable for its log and checkpoints"
             ) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
