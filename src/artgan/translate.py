@@ -100,10 +100,11 @@ def load_translator(
     device: str = "cpu",
     tile: int = DEFAULT_TILE,
     overlap: int = DEFAULT_OVERLAP,
+    allow_nonfinite: bool = False,
 ) -> tuple[Callable[[np.ndarray], np.ndarray], object]:
     """A function restyling one uint8 (H, W, C) image with the run at ``path``, and the model.
     A run of another kind, or a direction the run cannot do, is a clear error."""
-    model = load_model(path, device=device)
+    model = load_model(path, device=device, allow_nonfinite=allow_nonfinite)
     check_translator(model, str(path))
     check_direction(direction)
     if direction not in model.directions:

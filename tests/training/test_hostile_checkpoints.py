@@ -223,15 +223,59 @@ def test_a_checkpoint_of_another_shape_says_why(run, trained_pair, tmp_path):
         load_model(run_dir)
 
 
-def test_a_checkpoint_of_nan_weights_is_refused_not_sampled(run, capsys):
+def poison_with_nan(run_dir):
+    """A diverged run's last checkpoint: every weight NaN."""
     from safetensors.torch import load_file, save_file
 
-    run_dir, _ = run
     checkpoint = resolve_checkpoint(run_dir)
     for name in ("model.safetensors", "ema.safetensors"):
         tensors = load_file(str(checkpoint / name))
         save_file({k: v.float() * float("nan") for k, v in tensors.items()}, str(checkpoint / name))
-    out = run_dir / "g.png"
-    assert main(["sample", str(run_dir), "--n", "1", "--out", str(out)]) == 2
-    assert "NaN or infinite weights" in capsys.readouterr().err and not out.exists()
-    assert load_model(run_dir, allow_nonfinite=True) is not None
+
+
+OUTPUT_COMMANDS = [  # (command, out): each loads a checkpoint to make files
+    (["sample", "--n", "1"], "g.png"),
+    (["interpolate", "--frames", "2", "--keyframes", "2", "--n", "1"], "walk.gif"),
+    (["create", "--n", "1"], "made"),
+]
+
+
+@pytest.mark.parametrize("command, out", OUTPUT_COMMANDS, ids=lambda c: c[0] if c else "")
+def test_a_checkpoint_of_nan_weights_is_refused_unless_forced(run, capsys, command, out):
+    run_dir, _ = run
+    poison_with_nan(run_dir)
+    out = run_dir.parent / out
+    argv = [command[0], str(run_dir), *command[1:], "--out", str(out)]
+    capsys.readouterr()
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "NaN or infinite weights" in err and "--force" in err
+    assert len(err.strip().splitlines()) == 1 and not out.exists()
+    assert main([*argv, "--force"]) == 0  # forced: written, with a one-line warning
+    err = capsys.readouterr().err
+    assert "artgan: warning:" in err and "NaN or infinite weights" in err and out.exists()
+    with pytest.warns(UserWarning, match="used anyway"):
+        assert load_model(run_dir, allow_nonfinite=True) is not None
+
+
+LOADING_COMMANDS = [
+    "sample",
+    "interpolate",
+    "traverse",
+    "reconstruct",
+    "inpaint",
+    "upscale",
+    "explore",
+    "edit",
+    "invert",
+    "augment",
+    "create",
+    "stylize",
+]
+
+
+@pytest.mark.parametrize("command", LOADING_COMMANDS)
+def test_every_command_that_makes_outputs_from_a_checkpoint_documents_force(command, capsys):
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    assert "--force" in capsys.readouterr().out

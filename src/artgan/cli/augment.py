@@ -18,7 +18,7 @@ from ..synthetic_selection import (
     real_labelled_images,
 )
 from .explore import load_latent_model
-from .options import add_device
+from .options import add_device, add_force
 
 
 def add_parser(subparsers) -> None:
@@ -49,6 +49,7 @@ def add_parser(subparsers) -> None:
         "--classifier-steps", type=int, default=400, help="training steps of the small CNN"
     )
     add_device(p)
+    add_force(p)
     p.set_defaults(func=run)
 
 
@@ -61,7 +62,7 @@ def run(args) -> int:
         raise ArtganError("--oversample must be at least 1")
     if args.real and not (args.filter or args.choose_ratio):
         raise ArtganError("--real is the data for --filter or --choose-ratio; add one of them")
-    model = load_latent_model(args.run, args.device, "augment")
+    model = load_latent_model(args.run, args.device, "augment", args.force)
     classes = [c.strip() for c in args.classes.split(",") if c.strip()] if args.classes else None
     recipe = ClassifierRecipe(steps=args.classifier_steps)
     judge, real = None, None

@@ -16,7 +16,7 @@ from ..sample import sample_images
 from ..training.checkpoint import load_model
 from ..translate import load_translator, match_channels
 from ..upscale import upscale_image
-from .options import add_device
+from .options import add_device, add_force
 from .upscale import add_tiling_options, check_tiling, load_upscaler
 
 
@@ -44,6 +44,7 @@ def add_parser(subparsers) -> None:
     p.add_argument("--out", required=True, help="output folder (one PNG per image)")
     add_tiling_options(p)
     add_device(p)
+    add_force(p)
     p.set_defaults(func=run)
 
 
@@ -60,8 +61,8 @@ def model_entry(model, step: str, **extra) -> dict:
     }
 
 
-def load_generator(path: str, device: str):
-    model = load_model(path, device=device)
+def load_generator(path: str, device: str, allow_nonfinite: bool = False):
+    model = load_model(path, device=device, allow_nonfinite=allow_nonfinite)
     if model.output_kind != "image" or not isinstance(model, LatentGenerator):
         raise ArtganError(
             f"{path} holds {model.name} weights, which do not generate images from noise; "
@@ -77,12 +78,14 @@ def run(args) -> int:
     out = Path(args.out)
     if out.suffix:
         raise ArtganError(f"--out {out}: create writes a folder; give a name without extension")
-    generator = load_generator(args.run, args.device)
+    generator = load_generator(args.run, args.device, args.force)
     restyle = stylize_model = upscaler = None
     if args.stylize:
-        restyle, stylize_model = load_translator(args.stylize, args.direction, args.device)
+        restyle, stylize_model = load_translator(
+            args.stylize, args.direction, args.device, allow_nonfinite=args.force
+        )
     if args.upscale:
-        upscaler = load_upscaler(args.upscale, args.device)
+        upscaler = load_upscaler(args.upscale, args.device, args.force)
 
     images = list(sample_images(generator, args.n, args.seed, args.class_))
     pipeline = [

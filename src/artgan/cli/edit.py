@@ -15,7 +15,7 @@ from ..provenance import write_image
 from ..provenance.record import record_for_model
 from ..sample import generate_from_latents, make_grid, to_uint8
 from .explore import add_direction_options, load_latent_model
-from .options import add_device
+from .options import add_device, add_force
 
 
 def add_parser(subparsers) -> None:
@@ -32,11 +32,12 @@ def add_parser(subparsers) -> None:
     p.add_argument("--compare", action="store_true", help="write the unedited image beside it")
     add_direction_options(p)
     add_device(p)
+    add_force(p)
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    model = load_latent_model(args.run, args.device, "edit")
+    model = load_latent_model(args.run, args.device, "edit", args.force)
     data = load_latent(args.latent, model)
     if args.kind == "sefa":
         try:

@@ -20,7 +20,7 @@ from ..provenance import write_image
 from ..provenance.record import record_for_model
 from ..sample import generate_from_latents, make_grid
 from ..training.checkpoint import load_model
-from .options import add_device
+from .options import add_device, add_force
 
 
 def add_parser(subparsers) -> None:
@@ -34,6 +34,7 @@ def add_parser(subparsers) -> None:
     p.add_argument("--seed", type=int, default=0, help="the starting latent (default 0)")
     p.add_argument("--class", dest="class_", metavar="CLASS", help="conditional models: class")
     add_device(p)
+    add_force(p)
     p.set_defaults(func=run)
 
 
@@ -57,8 +58,8 @@ def add_direction_options(p) -> None:
     )
 
 
-def load_latent_model(run: str, device: str, command: str):
-    model = load_model(run, device=device)
+def load_latent_model(run: str, device: str, command: str, allow_nonfinite: bool = False):
+    model = load_model(run, device=device, allow_nonfinite=allow_nonfinite)
     if model.output_kind != "image" or not isinstance(model, LatentGenerator):
         raise ArtganError(
             f"{command} needs an image GAN (dcgan, resnet, mlp on images); {run} holds a "
@@ -70,7 +71,7 @@ def load_latent_model(run: str, device: str, command: str):
 def run(args) -> int:
     if args.steps < 2 or args.extent <= 0 or args.count < 1 or args.samples < 10:
         raise ArtganError("need --steps >= 2, --range > 0, --count >= 1 and --samples >= 10")
-    model = load_latent_model(args.run, args.device, "explore")
+    model = load_latent_model(args.run, args.device, "explore", args.force)
     directions, names = find_directions(
         model, args.kind, min(args.count, model.z_dim), args.classifier, args.samples, args.seed
     )

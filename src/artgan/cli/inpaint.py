@@ -18,7 +18,7 @@ from ..provenance import write_image
 from ..provenance.record import record_for_model
 from ..sample import to_uint8
 from ..training.checkpoint import load_model
-from .options import add_device
+from .options import add_device, add_force
 
 DEFAULT_MAX_MEGAPIXELS = 16.0  # the whole image goes through the network at once
 
@@ -36,11 +36,12 @@ def add_parser(subparsers) -> None:
         help=f"refuse larger images (default {DEFAULT_MAX_MEGAPIXELS:g}; memory grows with size)",
     )
     add_device(p)
+    add_force(p)
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    model = load_model(args.run, device=args.device)
+    model = load_model(args.run, device=args.device, allow_nonfinite=args.force)
     if not isinstance(model, Inpainter):
         raise ArtganError(
             f"{args.run} holds {model.name} weights; inpainting needs an inpaint run "

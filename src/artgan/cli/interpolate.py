@@ -17,7 +17,7 @@ from ..provenance import write_gif, write_image
 from ..provenance.record import record_for_model
 from ..sample import interpolation_frames
 from ..training.checkpoint import load_model
-from .options import add_device
+from .options import add_device, add_force
 
 
 def add_parser(subparsers) -> None:
@@ -39,6 +39,7 @@ def add_parser(subparsers) -> None:
         "(each walk keeps its latent)",
     )
     add_device(p)
+    add_force(p)
     p.set_defaults(func=run)
 
 
@@ -66,7 +67,7 @@ def run(args) -> int:
     out = Path(args.out)
     if out.suffix.lower() != ".gif":
         raise ArtganError(f"--out must be a .gif file, got {out.name}")
-    model = load_model(args.run, device=args.device)
+    model = load_model(args.run, device=args.device, allow_nonfinite=args.force)
     if model.output_kind != "image":
         raise ArtganError(
             f"interpolate needs an image model; {args.run} generates {model.output_kind}"

@@ -16,7 +16,7 @@ from ..provenance import write_image
 from ..provenance.record import record_for_model
 from ..sample import make_grid
 from .explore import load_latent_model
-from .options import add_device
+from .options import add_device, add_force
 
 
 def add_parser(subparsers) -> None:
@@ -37,6 +37,7 @@ def add_parser(subparsers) -> None:
     p.add_argument("--class", dest="class_", metavar="CLASS", help="conditional models: fix it")
     p.add_argument("--compare", help="also write the image beside its reconstruction (.png)")
     add_device(p)
+    add_force(p)
     p.set_defaults(func=run)
 
 
@@ -54,7 +55,7 @@ def run(args) -> int:
     if args.steps < 0 or args.restarts < 1 or args.lr <= 0 or args.perceptual < 0:
         raise ArtganError("need --steps >= 0, --restarts >= 1, --lr > 0, --perceptual >= 0")
     out = Path(args.out)
-    model = load_latent_model(args.run, args.device, "invert")
+    model = load_latent_model(args.run, args.device, "invert", args.force)
     shape = model.sample(1, seed=0).shape[1:]  # (C, H, W)
     target = read_target(Path(args.image), shape[-1], shape[0])
     labels = model.labels(args.class_, 1) if args.class_ else None

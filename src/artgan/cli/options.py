@@ -42,6 +42,17 @@ def add_device(parser) -> None:
     )
 
 
+def add_force(parser) -> None:
+    """``--force``: use a checkpoint whose weights hold NaN or infinity (a diverged run), with a
+    warning; without it such a checkpoint is refused (training/checkpoint.py, load_model)."""
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="use the checkpoint even when its weights hold NaN or infinity (a diverged run, "
+        "refused by default); its outputs are likely noise",
+    )
+
+
 def device_option(name: str) -> str:
     """``auto`` becomes the device it picks (training's rule, devices.select_device); any other
     name is checked where the model is loaded."""

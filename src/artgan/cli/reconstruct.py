@@ -22,7 +22,7 @@ from ..provenance.record import record_for_model
 from ..registry import DATASETS
 from ..sample import make_grid
 from ..training.checkpoint import load_model
-from .options import add_device
+from .options import add_device, add_force
 
 MAX_COLUMNS = 16
 
@@ -50,6 +50,7 @@ def add_parser(subparsers) -> None:
     )
     p.add_argument("--out", required=True, help="output image (.png, .jpg, .webp)")
     add_device(p)
+    add_force(p)
     p.set_defaults(func=run)
 
 
@@ -82,7 +83,7 @@ def reconstruction_sheet(originals: torch.Tensor, recons: torch.Tensor, columns:
 def run(args) -> int:
     if args.n < 1 or args.columns < 0:
         raise ArtganError("--n must be at least 1 and --columns at least 0")
-    model = load_model(args.run, device=args.device)
+    model = load_model(args.run, device=args.device, allow_nonfinite=args.force)
     if not isinstance(model, Encoder):
         raise ArtganError(
             f"reconstruct needs a model with an encoder ({', '.join(families_with(Encoder))}); "

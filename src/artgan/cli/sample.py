@@ -24,7 +24,7 @@ from ..sample import (
     draw_in_batches,
 )
 from ..training.checkpoint import load_model
-from .options import add_device
+from .options import add_device, add_force
 from .sample_guard import write_guarded
 
 
@@ -95,6 +95,7 @@ def add_parser(subparsers) -> None:
         help="image models: reject and redraw samples that are near-copies of training images",
     )
     add_device(p)
+    add_force(p)
     p.set_defaults(func=run)
 
 
@@ -105,7 +106,7 @@ def run(args) -> int:
         raise ArtganError("--truncation must be >= 0")
     if any(v is not None and v < 0 for v in (args.length, args.top_k, args.temperature)):
         raise ArtganError("--length, --top-k and --temperature must be >= 0")
-    model = load_model(args.run, device=args.device)
+    model = load_model(args.run, device=args.device, allow_nonfinite=args.force)
     kind = kind_of(model)
     if args.class_:
         require_conditional(model, "--class")

@@ -19,7 +19,7 @@ from ..translate import (
     load_translator,
     translate_array,
 )
-from .options import add_device
+from .options import add_device, add_force
 
 
 def add_parser(subparsers) -> None:
@@ -57,11 +57,14 @@ def add_parser(subparsers) -> None:
         help=f"refuse larger images (default {DEFAULT_MAX_MEGAPIXELS:g})",
     )
     add_device(p)
+    add_force(p)
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    _, model = load_translator(args.run, args.direction, args.device, args.tile, args.overlap)
+    _, model = load_translator(
+        args.run, args.direction, args.device, args.tile, args.overlap, allow_nonfinite=args.force
+    )
     color = "grey" if model.config.channels == 1 else "rgb"
     image = read_image(args.image, color)
     styled = translate_array(

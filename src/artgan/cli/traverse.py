@@ -18,7 +18,7 @@ from ..provenance import write_image
 from ..provenance.record import record_for_model
 from ..sample import generate_from_latents, make_grid
 from ..training.checkpoint import load_model
-from .options import add_device
+from .options import add_device, add_force
 
 DEFAULT_ROWS = 8
 
@@ -50,6 +50,7 @@ def add_parser(subparsers) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", required=True, help="output image (.png, .jpg, .webp)")
     add_device(p)
+    add_force(p)
     p.set_defaults(func=run)
 
 
@@ -86,7 +87,7 @@ def traversal_latents(base: torch.Tensor, dims: list[int], values: torch.Tensor)
 def run(args) -> int:
     if args.steps < 2 or args.extent <= 0:
         raise ArtganError("need --steps >= 2 and --range > 0")
-    model = load_model(args.run, device=args.device)
+    model = load_model(args.run, device=args.device, allow_nonfinite=args.force)
     if model.output_kind != "image" or not isinstance(model, LatentGenerator):
         raise ArtganError(
             f"traverse needs an image model with a latent vector; {args.run} holds "

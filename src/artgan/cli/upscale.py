@@ -17,7 +17,7 @@ from ..provenance import write_image
 from ..provenance.record import record_for_model
 from ..training.checkpoint import load_model
 from ..upscale import upscale_image
-from .options import add_device
+from .options import add_device, add_force
 
 DEFAULT_MAX_MEGAPIXELS = 100.0
 
@@ -29,6 +29,7 @@ def add_parser(subparsers) -> None:
     p.add_argument("--out", required=True, help="output image (.png, .jpg, .webp)")
     add_tiling_options(p)
     add_device(p)
+    add_force(p)
     p.set_defaults(func=run)
 
 
@@ -45,9 +46,9 @@ def add_tiling_options(p) -> None:
     )
 
 
-def load_upscaler(path: str, device: str = "cpu"):
+def load_upscaler(path: str, device: str = "cpu", allow_nonfinite: bool = False):
     """A super-resolution model, or a clear error for a run of another kind."""
-    model = load_model(path, device=device)
+    model = load_model(path, device=device, allow_nonfinite=allow_nonfinite)
     if not isinstance(model, Upscaler):
         raise ArtganError(
             f"{path} holds {model.name} weights; upscaling needs a super-resolution run "
@@ -67,7 +68,7 @@ def check_tiling(args) -> None:
 
 def run(args) -> int:
     check_tiling(args)
-    model = load_upscaler(args.run, args.device)
+    model = load_upscaler(args.run, args.device, args.force)
     color = "grey" if model.config.channels == 1 else "rgb"
     image = read_image(args.image, color)
     big = upscale_image(model, image, args.tile, args.overlap, args.max_megapixels)

@@ -18,6 +18,7 @@ import json
 import os
 import random
 import shutil
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -359,7 +360,8 @@ def load_model(
     allow_nonfinite: bool = False,
 ):
     """Rebuild a model from its checkpoint: safetensors + its metadata only, never a pickle.
-    Weights holding NaN or infinity (a diverged run) are refused unless ``allow_nonfinite``."""
+    Weights holding NaN or infinity (a diverged run) are refused unless ``allow_nonfinite``
+    (then a warning)."""
     if device != "auto":
         check_device(device)
     checkpoint = resolve_checkpoint(path)
@@ -375,11 +377,18 @@ def load_model(
         ema = _load_tensors(ema_path)
         load_weights(model, ema, ema_path, strict=False)
     bad = [name for name, value in model.state_dict().items() if not _finite(value)]
+    what = (
+        f"{checkpoint} holds NaN or infinite weights ({len(bad)} tensors, e.g. {bad[0]})"
+        if bad
+        else ""
+    )
     if bad and not allow_nonfinite:
         raise CheckpointError(
-            f"{checkpoint} holds NaN or infinite weights ({len(bad)} tensors, e.g. {bad[0]}): it "
-            "was saved from a diverged run and would only make noise; use an earlier checkpoint"
+            f"{what}: it was saved from a diverged run and would only make noise; use an "
+            "earlier checkpoint (or --force to use it anyway)"
         )
+    if bad:
+        warnings.warn(f"{what}; used anyway (--force): its outputs are likely noise", stacklevel=2)
     model.origin = Checkpoint(checkpoint, meta)
     return model.to(device).eval()
 
