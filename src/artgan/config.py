@@ -336,6 +336,9 @@ class RunConfig:
     applied_defaults: dict = field(default_factory=dict, compare=False)
     # The --preset a new run took and its settings (not saved either: the values are).
     applied_preset: dict = field(default_factory=dict, compare=False)
+    # The objective's recipe (losses/recipes.py) a new run took: its name and settings (not
+    # saved either); it filled unset settings over the family defaults.
+    applied_recipe: dict = field(default_factory=dict, compare=False)
 
     @property
     def model_name(self) -> str:

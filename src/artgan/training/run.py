@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import MISSING, asdict, fields
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from ..data import is_point_source
 from ..data.folder import IMAGE_SUFFIXES
 from ..devices import device_type
 from ..errors import ConfigError
+from ..losses.recipes import Recipe, objective_recipes
 from ..models import model_config_class
 from ..run_folder import RUN_CONFIG_FILE, Run  # noqa: F401  (RUN_CONFIG_FILE: the trainer's)
 
@@ -79,9 +81,18 @@ def build_run_config(
     chosen = preset_settings(name, preset, _context(base, overrides)) if preset else {}
     overrides = {**chosen, **overrides}  # the options given win over the preset's
     applied = family_defaults(name, base, overrides)
-    merged = apply_overrides(base, {**applied, **overrides})
+    recipes = chosen_recipes(name, base, overrides, applied)
+    recipe = {key: value for r in recipes for key, value in r.settings.items()}
+    recipe = _unset_only(recipe, base, overrides)
+    applied = {k: v for k, v in applied.items() if k not in recipe}  # the recipe wins over them
+    merged = apply_overrides(base, {**applied, **recipe, **overrides})
     run_config = RunConfig.from_dict(merged, model_config_class)
     run_config.applied_defaults = applied
+    if recipe:
+        run_config.applied_recipe = {
+            "name": " + ".join(r.name for r in recipes),
+            "settings": recipe,
+        }
     if preset:
         run_config.applied_preset = {"name": preset, "settings": chosen}
     return run_config
@@ -100,23 +111,30 @@ def describe_preset(config: RunConfig) -> str:
     """``preset quick: steps 300, image_size 32, ...`` for the first line and --dry-run."""
     if not config.applied_preset:
         return ""
-    settings = config.applied_preset["settings"]
-    chosen = ", ".join(f"{key.split('.')[-1]} {value}" for key, value in settings.items())
-    return f"preset {config.applied_preset['name']}: {chosen}"
+    return f"preset {config.applied_preset['name']}: {_listed(config.applied_preset['settings'])}"
 
 
 def describe_defaults(config: RunConfig, device: str) -> str:
     """One line naming the family defaults a new run took, e.g. "fastgan's defaults for a cpu:
     image_size 128, width 16, batch_size 8 (set any of them to change it)"; empty if none.
-    A --preset comes first: "preset quick: steps 300, ...; fastgan's defaults ..."."""
-    preset = describe_preset(config)
-    if not config.applied_defaults:
-        return preset
-    chosen = ", ".join(
-        f"{key.split('.')[-1]} {value}" for key, value in config.applied_defaults.items()
-    )
-    defaults = f"{config.model.name}'s defaults for a {device}: {chosen}"
-    return (f"{preset}; " if preset else "") + f"{defaults} (set any of them to change it)"
+    A --preset comes first, then the objective's recipe: "preset quick: steps 300, ...; recipe
+    of wgan-gp (Gulrajani et al. 2017, Algorithm 1): lr_g 0.0001, ...; mlp's defaults ..."."""
+    parts = [describe_preset(config)]
+    if config.applied_recipe:
+        settings = _listed(config.applied_recipe["settings"])
+        parts.append(f"recipe of {config.applied_recipe['name']}: {settings}")
+    if config.applied_defaults:
+        defaults = _listed(config.applied_defaults)
+        parts.append(f"{config.model.name}'s defaults for a {device}: {defaults}")
+    said = "; ".join(p for p in parts if p)
+    if config.applied_recipe or config.applied_defaults:
+        said += " (set any of them to change it)"
+    return said
+
+
+def _listed(settings: dict[str, Any]) -> str:
+    """``{"train.lr_g": 1e-4, "model.width": 64}`` -> ``lr_g 0.0001, width 64``."""
+    return ", ".join(f"{key.split('.')[-1]} {value}" for key, value in settings.items())
 
 
 def default_family(source: str) -> str:
@@ -135,6 +153,25 @@ def family_defaults(name: str, base: dict, overrides: dict[str, Any]) -> dict[st
     Adam 1e-3) for the settings that the config and the overrides leave unset."""
     context = _context(base, overrides)
     return _unset_only(model_config_class(name).run_defaults(context), base, overrides)
+
+
+def chosen_recipes(
+    name: str, base: dict, overrides: dict[str, Any], family: dict[str, Any]
+) -> list[Recipe]:
+    """The recipes (losses/recipes.py) of the objective a new run chooses where it differs from
+    the family's own: its loss, its packing. ``family`` holds the family defaults that apply."""
+    objective = next((f for f in fields(model_config_class(name)) if f.name == "objective"), None)
+    if objective is None or objective.default_factory is MISSING:
+        return []  # a family without an adversarial objective
+    prefix = "model.objective."
+    own = {**asdict(objective.default_factory()), **_under(prefix, family)}
+    chosen = {key: _setting(prefix + key, base, overrides) for key in ("loss", "pack")}
+    batch = family.get("train.batch_size", TrainConfig.batch_size)  # the one packing scales
+    return objective_recipes({k: v for k, v in chosen.items() if v is not None}, own, int(batch))
+
+
+def _under(prefix: str, dotted: dict[str, Any]) -> dict[str, Any]:
+    return {k.removeprefix(prefix): v for k, v in dotted.items() if k.startswith(prefix)}
 
 
 def _context(base: dict, overrides: dict[str, Any]) -> DefaultsContext:

@@ -1,0 +1,95 @@
+"""Choosing an objective brings its paper's recipe (losses/recipes.py) for the settings the user
+does not give, over the family's defaults; ``--dry-run`` shows it; other objectives and the
+family's own objective keep the family's defaults."""
+
+import json
+
+import pytest
+
+from artgan.cli.main import main
+from artgan.losses.recipes import LOSS_RECIPES
+from artgan.training.run import build_run_config
+
+WGAN_GP = {
+    "train.lr_g": 1e-4,
+    "train.lr_d": 1e-4,
+    "train.beta1": 0.0,
+    "train.beta2": 0.9,
+    "model.objective.n_critic": 5,
+    "model.objective.gp_weight": 10.0,
+    "model.objective.r1_gamma": 0.0,
+}
+
+
+def lookup(config: dict, dotted: str):
+    node = config
+    for key in dotted.split("."):
+        node = node[key]
+    return node
+
+
+def dry_run(capsys, *args: str) -> tuple[dict, str]:
+    assert main(["train", "--dry-run", "--device", "cpu", *args]) == 0
+    captured = capsys.readouterr()
+    return json.loads(captured.out), captured.err
+
+
+@pytest.mark.parametrize("data", ["ring8", "art"])  # the MLP's 2-D defaults; DCGAN's
+def test_choosing_wgan_gp_brings_its_papers_recipe_and_dry_run_says_so(data, capsys):
+    config, said = dry_run(capsys, "--data", data, "--loss", "wgan-gp")
+    for dotted, value in WGAN_GP.items():
+        assert lookup(config, dotted) == value, dotted
+    assert "recipe of wgan-gp (Gulrajani et al. 2017" in said and "n_critic 5" in said
+
+
+def test_the_recipe_wins_over_the_familys_defaults_but_not_over_the_user(tmp_path, capsys):
+    # The 2-D defaults set Adam(2e-3, 0.5, 0.9) and R1 0.03 for bce; the user sets lr_g and the
+    # critic steps, and a config file sets beta1: those stay, the rest is the recipe's.
+    path = tmp_path / "run.json"
+    path.write_text(json.dumps({"train": {"beta1": 0.5}}))
+    config, said = dry_run(
+        capsys,
+        *("--config", str(path), "--data", "ring8", "--model.objective.loss", "wgan-gp"),
+        *("--train.lr_g", "3e-4", "--model.objective.n_critic", "2"),
+    )
+    assert config["train"]["lr_g"] == 3e-4 and config["model"]["objective"]["n_critic"] == 2
+    assert config["train"]["beta1"] == 0.5
+    assert config["train"]["lr_d"] == 1e-4 and config["train"]["beta2"] == 0.9
+    assert config["model"]["objective"]["r1_gamma"] == 0.0
+    assert "lr_g" not in said.split("recipe of")[1].split(";")[0]
+    assert config["model"]["width"] == 96  # the family's defaults still fill the rest
+
+
+@pytest.mark.parametrize("loss", ["bce", "minimax", "lsgan", "hinge"])
+@pytest.mark.parametrize("data", ["ring8", "art"])
+def test_objectives_without_a_recipe_keep_the_familys_defaults(loss, data):
+    plain = build_run_config(None, {"data": data}).to_dict()
+    chosen = build_run_config(None, {"data": data, "loss": loss})
+    assert not chosen.applied_recipe
+    plain["model"]["objective"]["loss"] = loss
+    assert chosen.to_dict() == plain
+
+
+def test_the_familys_own_objective_keeps_the_familys_recipe():
+    # WaveGAN's own loss is wgan-gp with its paper's Adam(1e-4, 0.5, 0.9): naming it changes
+    # nothing, while another loss on it brings that loss's recipe.
+    own = build_run_config(None, {"model": "wavegan", "loss": "wgan-gp"})
+    assert not own.applied_recipe and own.train.beta1 == 0.5
+    assert build_run_config(None, {"model": "wavegan"}).to_dict() == own.to_dict()
+    other = build_run_config(None, {"model": "wavegan", "loss": "wgan"})
+    assert other.train.lr_g == LOSS_RECIPES["wgan"].settings["train.lr_g"]
+
+
+def test_a_resumed_run_keeps_its_own_settings():
+    saved = build_run_config(None, {"data": "ring8", "loss": "wgan-gp", "train.lr_g": 7e-4})
+    again = build_run_config(saved.to_dict(), {"steps": 10})
+    assert not again.applied_recipe and again.train.lr_g == 7e-4
+
+
+def test_packing_counts_the_batch_in_packed_samples_unless_the_batch_is_given():
+    family = build_run_config(None, {"data": "ring8"}).train.batch_size
+    packed = build_run_config(None, {"data": "ring8", "model.objective.pack": 4})
+    assert packed.train.batch_size == 4 * family
+    assert "PacGAN (Lin et al. 2018)" in packed.applied_recipe["name"]
+    given = build_run_config(None, {"data": "ring8", "model.objective.pack": 4, "batch_size": 64})
+    assert given.train.batch_size == 64 and not given.applied_recipe
