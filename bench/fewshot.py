@@ -334,9 +334,9 @@ def write_pictures(fake, train, pairs, stem: Path, model=None) -> list[str]:
     """A sample grid and a nearest-training-neighbour sheet; artgan's through its output
     point (provenance and watermark), the anchor's as plain PNGs."""
     from artgan.metrics import memorization as mem
-    from artgan.sample import make_grid
+    from artgan.sample import grid_pixels
 
-    grid = make_grid(fake[:64].float() / 127.5 - 1.0, columns=8)
+    grid = grid_pixels(fake[:64].float() / 127.5 - 1.0, columns=8)
     sheet = mem.pair_sheet(fake, train, pairs)
     paths = [stem.with_name(stem.name + "-grid.png"), stem.with_name(stem.name + "-nearest.png")]
     stem.parent.mkdir(parents=True, exist_ok=True)

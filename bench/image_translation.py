@@ -37,7 +37,7 @@ from scipy import linalg
 import artgan
 from artgan.config import DataConfig
 from artgan.data.two_domain import load_domain
-from artgan.sample import make_grid
+from artgan.sample import grid_pixels
 from artgan.style_transfer import style_transfer
 from artgan.training.checkpoint import load_model
 from common import OUT_DIR, QUIET_TRAIN, CpuShare, machine_lines, markdown_table, write_report
@@ -122,7 +122,7 @@ def cyclegan(args) -> tuple[list[list], float]:
     fake_b, fake_a = after["fakes"]
     k = 8
     grid = torch.stack([a[:k], fake_b[:k], b[:k], fake_a[:k]], dim=1).flatten(0, 1)
-    Image.fromarray(make_grid(grid, columns=4)).save(WORK / "cyclegan_mondrian_rothko.png")
+    Image.fromarray(grid_pixels(grid, columns=4)).save(WORK / "cyclegan_mondrian_rothko.png")
     return rows, seconds
 
 

@@ -27,7 +27,7 @@ from .provenance import (
 )
 from .provenance.output import IMAGE_FORMATS
 from .registry import Registry
-from .sample import check_folder_space, enlarge_for_display, make_grid, scatter_plot, to_uint8
+from .sample import check_folder_space, enlarge_for_display, grid_pixels, scatter_plot, to_uint8
 
 PREVIEW_SEED = 1234
 
@@ -83,14 +83,14 @@ def _register(kind: OutputKind) -> OutputKind:
 def preview_images(model, dataset, stem: Path, record: GenerationRecord) -> Path:
     if isinstance(model, ImageToImage):  # input beside output
         images, columns = model.preview_grid(dataset)
-        sheet = enlarge_for_display(make_grid(images, columns=columns))
+        sheet = enlarge_for_display(grid_pixels(images, columns=columns))
         return write_image(sheet, stem.with_suffix(".png"), record)
     if model.conditional:  # a row of 8 per class (the first 16 classes)
         rows = [k for k in range(min(16, model.config.num_classes)) for _ in range(8)]
         samples = model.sample(len(rows), seed=PREVIEW_SEED, classes=rows)
     else:
         samples = model.sample(64, seed=PREVIEW_SEED)
-    sheet = enlarge_for_display(make_grid(samples, columns=8))  # >= 512 px, for a person
+    sheet = enlarge_for_display(grid_pixels(samples, columns=8))  # >= 512 px, for a person
     return write_image(sheet, stem.with_suffix(".png"), record)
 
 
@@ -105,7 +105,7 @@ def write_images(
     """One grid for an image extension (enlarged to ``display`` = (width, filter) when given),
     else a folder with one PNG per sample (never enlarged)."""
     if out.suffix.lower() in IMAGE_FORMATS:
-        grid = make_grid(samples, columns=columns or None)
+        grid = grid_pixels(samples, columns=columns or None)
         if display:
             grid = enlarge_for_display(grid, *display)
         write_image(grid, out, record)

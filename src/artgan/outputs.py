@@ -11,7 +11,7 @@ import torch
 from .errors import ConfigError
 from .provenance import write_image
 from .provenance.record import GenerationRecord, record_for_model
-from .sample import make_grid
+from .sample import grid_pixels
 from .training.checkpoint import load_model
 
 
@@ -28,7 +28,7 @@ def save_image(image, path: str | Path, run=None, seed: int | None = None, **par
             raise ConfigError(
                 f"save_image takes (C, H, W) or (N, C, H, W), got {tuple(image.shape)}"
             )
-        pixels = make_grid(image.detach().cpu().float(), padding=2 if len(image) > 1 else 0)
+        pixels = grid_pixels(image.detach().cpu().float(), padding=2 if len(image) > 1 else 0)
     else:
         pixels = np.asarray(image)
         if pixels.dtype != np.uint8 or pixels.ndim not in (2, 3):

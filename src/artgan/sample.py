@@ -47,8 +47,10 @@ def sample_images(model, n: int, seed: int, classes: str | None = None) -> np.nd
     return to_uint8(model.sample(n, seed=seed, **({"classes": classes} if classes else {})))
 
 
-def make_grid(images: torch.Tensor, columns: int | None = None, padding: int = 2) -> np.ndarray:
-    """(N, C, H, W) in [-1, 1] -> one uint8 (H', W', C) picture, ``columns`` wide."""
+def grid_pixels(images: torch.Tensor, columns: int | None = None, padding: int = 2) -> np.ndarray:
+    """(N, C, H, W) in [-1, 1] -> one uint8 (H', W', C) picture, ``columns`` wide, on white.
+    Named for what it returns: torchvision's ``make_grid`` returns a (C, H', W') tensor in the
+    input's range, so a function of that name returning pixels would mislead (issue 16)."""
     if columns is not None and not 1 <= columns <= len(images):
         raise ConfigError(f"the grid needs 1 to {len(images)} columns, got {columns}")
     tiles = to_uint8(images)
@@ -275,4 +277,4 @@ def interpolation_frames(
     images = generate_from_latents(model, z, labels=labels)
     images = images.reshape(steps, n, *images.shape[1:])  # (frames, n, C, H, W)
     # Small images are enlarged for viewing (crisp pixels, at least DISPLAY_WIDTH wide).
-    return [enlarge_for_display(make_grid(images[t], columns=n)) for t in range(steps)]
+    return [enlarge_for_display(grid_pixels(images[t], columns=n)) for t in range(steps)]

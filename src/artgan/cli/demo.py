@@ -12,7 +12,7 @@ import torch
 from ..provenance import write_gif, write_image
 from ..provenance.record import record_for_model
 from ..run_folder import Run
-from ..sample import enlarge_for_display, interpolation_frames, make_grid
+from ..sample import enlarge_for_display, grid_pixels, interpolation_frames
 from ..training.checkpoint import load_model
 from ..training.precision import cpu_has_native_bf16
 from ..training.trainer import train
@@ -70,7 +70,7 @@ def run(args) -> int:
     model = load_model(run_dir)
     record = record_for_model(model, seed=7, command="demo")
     grid = write_image(
-        enlarge_for_display(make_grid(model.sample(64, seed=7), columns=8)),  # >= 512 px
+        enlarge_for_display(grid_pixels(model.sample(64, seed=7), columns=8)),  # >= 512 px
         out / "samples.png",
         record.with_params(kind="grid", n=64),
     )

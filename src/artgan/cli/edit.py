@@ -13,7 +13,7 @@ from ..latent.inversion import load_latent
 from ..models.conditioning import class_index
 from ..provenance import write_image
 from ..provenance.record import record_for_model
-from ..sample import generate_from_latents, make_grid, to_uint8
+from ..sample import generate_from_latents, grid_pixels, to_uint8
 from .explore import add_direction_options, load_latent_model
 from .options import add_device, add_force
 
@@ -69,7 +69,7 @@ def run(args) -> int:
         direction=names[index],
         strength=args.strength,
     )
-    picture = make_grid(images, columns=2) if args.compare else to_uint8(images)[0]
+    picture = grid_pixels(images, columns=2) if args.compare else to_uint8(images)[0]
     write_image(picture, Path(args.out), record)
     print(f"moved the latent by {args.strength:g} along {names[index]}; wrote {args.out}")
     return 0

@@ -18,7 +18,7 @@ from ..latent.directions import DIRECTION_KINDS, find_directions
 from ..models.capabilities import LatentGenerator
 from ..provenance import write_image
 from ..provenance.record import record_for_model
-from ..sample import generate_from_latents, make_grid
+from ..sample import generate_from_latents, grid_pixels
 from ..training.checkpoint import load_model
 from .options import add_device, add_force
 
@@ -95,7 +95,7 @@ def run(args) -> int:
         steps=args.steps,
         **({"class": args.class_} if args.class_ else {}),
     )
-    write_image(make_grid(images, columns=args.steps), Path(args.out), record)
+    write_image(grid_pixels(images, columns=args.steps), Path(args.out), record)
     print(f"wrote {len(directions)} {args.kind} directions to {args.out}, a row each:")
     for i, name in enumerate(names):
         print(f"  {i}: {name}")

@@ -14,7 +14,7 @@ from ..errors import ArtganError, DataError
 from ..latent.inversion import invert, save_latent
 from ..provenance import write_image
 from ..provenance.record import record_for_model
-from ..sample import make_grid
+from ..sample import grid_pixels
 from .explore import load_latent_model
 from .options import add_device, add_force
 
@@ -84,6 +84,6 @@ def run(args) -> int:
             model, seed=args.seed, command="invert", image=Path(args.image).name
         )
         pair = torch.cat([target.unsqueeze(0), result.reconstruction])
-        write_image(make_grid(pair, columns=2), Path(args.compare), record)
+        write_image(grid_pixels(pair, columns=2), Path(args.compare), record)
         print(f"  image and reconstruction side by side: {args.compare}")
     return 0

@@ -20,7 +20,7 @@ from ..models.capabilities import Encoder
 from ..provenance import write_image
 from ..provenance.record import record_for_model
 from ..registry import DATASETS
-from ..sample import make_grid
+from ..sample import grid_pixels
 from ..training.checkpoint import load_model
 from .options import add_device, add_force
 
@@ -77,7 +77,7 @@ def reconstruction_sheet(originals: torch.Tensor, recons: torch.Tensor, columns:
                 blank = torch.ones(columns - row.shape[0], *row.shape[1:])
                 row = torch.cat([row, blank])
             rows.append(row)
-    return make_grid(torch.cat(rows), columns=columns)
+    return grid_pixels(torch.cat(rows), columns=columns)
 
 
 def run(args) -> int:

@@ -11,7 +11,7 @@ from ..originality import guard_for_model, sample_originals, summary_params
 from ..provenance import write_image
 from ..provenance.output import IMAGE_FORMATS
 from ..provenance.record import record_for_model
-from ..sample import make_grid
+from ..sample import grid_pixels
 
 
 def write_guarded(model, args, options: dict, record_params: dict) -> int:
@@ -33,7 +33,7 @@ def write_guarded(model, args, options: dict, record_params: dict) -> int:
     if len(images):
         if suffix:
             tiles = images.float() / 127.5 - 1.0  # back to [-1, 1] for the grid
-            grid = make_grid(tiles, columns=args.columns or None)
+            grid = grid_pixels(tiles, columns=args.columns or None)
             write_image(grid, out, record.with_params(**summary_params(guard, params, rejected)))
             print(f"wrote a grid of {len(images)} samples to {out}")
         else:

@@ -16,7 +16,7 @@ from ..errors import ArtganError
 from ..models.capabilities import LatentGenerator
 from ..provenance import write_image
 from ..provenance.record import record_for_model
-from ..sample import generate_from_latents, make_grid
+from ..sample import generate_from_latents, grid_pixels
 from ..training.checkpoint import load_model
 from .options import add_device, add_force
 
@@ -112,7 +112,7 @@ def run(args) -> int:
         steps=args.steps,
         base=args.base,
     )
-    write_image(make_grid(images, columns=args.steps), Path(args.out), record)
+    write_image(grid_pixels(images, columns=args.steps), Path(args.out), record)
     print(
         f"wrote a traversal of {len(dims)} latent dimensions ({args.steps} values from "
         f"{-args.extent:g} to {args.extent:g}) to {args.out}"

@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from ..errors import DataError
-from ..sample import make_grid
+from ..sample import grid_pixels
 
 DEFAULT_QUANTILE = 0.01
 BLOCK_ELEMENTS = 1 << 21  # float64 elements of one block of rows (16 MiB)
@@ -157,7 +157,7 @@ def pair_sheet(
                 row = torch.cat([row, torch.full((columns - len(row), *row.shape[1:]), 255)])
             rows.append(row.to(torch.uint8))
     tiles = torch.cat(rows).float() / 127.5 - 1.0  # (rows * columns, C, H, W) in [-1, 1]
-    return make_grid(tiles, columns=columns)
+    return grid_pixels(tiles, columns=columns)
 
 
 __all__ = [
