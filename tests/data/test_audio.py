@@ -54,7 +54,7 @@ def test_write_audio_round_trips_within_one_16_bit_step(tmp_path):
     samples, rate = read_audio(path)
     assert rate == SAMPLE_RATE and samples.shape == (len(wave_in), 1)
     assert np.abs(samples[:, 0] - wave_in).max() <= 1 / 32767
-    assert read_record(path)["seed"] == 3  # the JSON sidecar
+    assert read_record(path)["seed"] == 3  # from the manifest inside the WAV
 
 
 @pytest.mark.parametrize("width", [1, 2, 3, 4])

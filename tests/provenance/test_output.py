@@ -140,3 +140,33 @@ def test_without_c2pa_python_files_are_written_unsigned_with_one_warning(tmp_pat
         write_text("x\n", tmp_path / "a.txt", RECORD)
     write_text("y\n", tmp_path / "b.txt", RECORD)  # no second warning (pytest would not fail)
     assert not (tmp_path / "a.txt.c2pa").exists() and read_record(tmp_path / "a.txt")
+
+
+def sidecars(folder: Path, name: str) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith(name + "."))
+
+
+def test_a_sound_text_or_point_file_has_at_most_one_sidecar_holding_its_record(tmp_path):
+    # issue 16 item 8: the signed manifest carries the record, so no second JSON sidecar
+    wav = write_audio(np.zeros(800), 16000, tmp_path / "a.wav", RECORD)
+    text = write_text("a line\n", tmp_path / "poem.txt", RECORD)
+    npy = write_points(np.zeros((5, 2)), tmp_path / "p.npy", RECORD)
+    csv = write_points(np.zeros((5, 2)), tmp_path / "p.csv", RECORD)
+    assert sidecars(tmp_path, "a.wav") == []  # the manifest is inside the WAV
+    assert sidecars(tmp_path, "poem.txt") == ["poem.txt.c2pa"]
+    assert sidecars(tmp_path, "p.npy") == ["p.npy.c2pa"]
+    assert sidecars(tmp_path, "p.csv") == ["p.csv.c2pa"]
+    for path in (wav, text, npy, csv):
+        assert read_record(path)["seed"] == RECORD.seed  # read back from the signed manifest
+
+
+def test_unsigned_files_keep_their_record_in_one_plain_sidecar(tmp_path, monkeypatch):
+    signed = write_text("old\n", tmp_path / "a.txt", RECORD)
+    monkeypatch.setitem(sys.modules, "c2pa", None)  # a broken install: nothing can be signed
+    monkeypatch.setattr(marking, "_warned_unsigned", True)
+    write_text("new\n", signed, RECORD)
+    write_audio(np.zeros(800), 16000, tmp_path / "b.wav", RECORD)
+    # the old manifest described other bytes, so it goes; the record stays readable
+    assert sidecars(tmp_path, "a.txt") == ["a.txt.artgan.json"]
+    assert sidecars(tmp_path, "b.wav") == ["b.wav.artgan.json"]
+    assert read_record(signed)["seed"] == RECORD.seed

@@ -6,8 +6,13 @@ Every file: signed first, in memory, with a C2PA manifest holding the generation
 :mod:`.marking`), then written atomically: when signing fails nothing is written, and an
 existing file is never replaced by an unsigned one. Images (and GIF frames) of at least 128 px
 on the short side also carry the invisible watermark; the record says "not watermarked: ..." for
-everything else. Images also keep the record as plain metadata, and sounds, texts and points a
-``<file>.artgan.json``.
+everything else. Images also keep the record as plain metadata.
+
+At most one sidecar a file, no clutter (issue 16 item 8): the signed manifest already carries
+the generation record, so a sound has none (its manifest is inside the WAV) and a text or point
+file has only its ``<file>.c2pa``. Only where nothing is signed (a broken install without
+c2pa-python) does a sound, text or point file get a plain ``<file>.artgan.json`` instead, so its
+record is never lost. :func:`read_record` reads the record from wherever it is.
 """
 
 from __future__ import annotations
@@ -107,7 +112,7 @@ def write_gif(frames: list, path: str | Path, record: GenerationRecord, duration
 
 
 def write_points(points: np.ndarray, path: str | Path, record: GenerationRecord) -> Path:
-    """2-D (or N-D) samples as .npy or .csv, with a JSON sidecar holding the record."""
+    """2-D (or N-D) samples as .npy or .csv, with the signed record in ``<file>.c2pa``."""
     path = Path(path)
     suffix = path.suffix.lower()
     record = record.with_watermark(NOT_IMAGE.format(kind="points"))
@@ -130,8 +135,8 @@ def write_text(text: str, path: str | Path, record: GenerationRecord) -> Path:
 
 
 def write_audio(samples, sample_rate: int, path: str | Path, record: GenerationRecord) -> Path:
-    """A sound in [-1, 1], (T,) or (channels, T), as 16-bit PCM WAV, with a JSON sidecar
-    holding the record."""
+    """A sound in [-1, 1], (T,) or (channels, T), as 16-bit PCM WAV; the signed record is
+    inside the file."""
     path = Path(path)
     if path.suffix.lower() != ".wav":
         raise ArtganError(f"sounds are written as .wav, got {path.name}")
@@ -155,15 +160,28 @@ def _record_json(record: GenerationRecord, **options) -> str:
 
 
 def _publish(path: Path, data: bytes, record: GenerationRecord, sidecar: bool = False) -> Path:
-    """Sign ``data`` first, then write it (and its sidecars) atomically: a failed signature
-    leaves every existing file as it was."""
+    """Sign ``data`` first, then write it (and its one sidecar, if any) atomically: a failed
+    signature leaves every existing file as it was. ``sidecar``: the format has no place for
+    the plain record, so an unsigned file (no c2pa-python) gets ``<file>.artgan.json``."""
     signed, manifest = sign_bytes(data, path, record)
-    if sidecar:
-        write_sidecar(path, record)
+    plain = sidecar and manifest is None and signed is data  # nothing signed
     if manifest is not None:
         _write(c2pa_sidecar_path(path), manifest)
+    elif plain:  # the plain record is all there is
+        write_sidecar(path, record)
     _write(path, signed)
+    for stale in _stale_sidecars(path, manifest, plain):
+        stale.unlink()  # an earlier write's sidecar would describe other bytes
     return path
+
+
+def _stale_sidecars(path: Path, manifest: bytes | None, plain: bool) -> list[Path]:
+    """Sidecars left beside ``path`` by an earlier write that this one does not renew."""
+    keep = {c2pa_sidecar_path(path)} if manifest is not None else set()
+    if plain:
+        keep.add(sidecar_path(path))
+    candidates = (sidecar_path(path), c2pa_sidecar_path(path))
+    return [p for p in candidates if p not in keep and p.is_file()]
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -179,11 +197,17 @@ def _write(path: Path, data: bytes) -> None:
 
 
 def read_record(path: str | Path) -> dict | None:
-    """The generation record embedded in (or beside) a file artgan wrote, if any."""
+    """The generation record embedded in (or beside) a file artgan wrote, if any: the plain
+    metadata of an image, else the signed manifest (inside a WAV, or ``<file>.c2pa``), else an
+    unsigned file's ``<file>.artgan.json``."""
     path = Path(path)
     side = sidecar_path(path)
     if side.is_file():
         return json.loads(side.read_text(encoding="utf-8"))
+    if path.suffix.lower() not in IMAGE_FORMATS and path.suffix.lower() != ".gif":
+        from .verify import verify_file
+
+        return verify_file(path, watermark=False).record if path.is_file() else None
     try:
         with Image.open(path) as image:
             text = image.info.get(RECORD_KEY) or image.info.get("comment")
