@@ -396,6 +396,55 @@ def _speed(records: list[dict], unmarked: list[dict]) -> dict:
     }
 
 
+def chou_li_jnd(level: float) -> float:
+    """Luminance-adaptation just-noticeable difference (grey levels) on a flat background of
+    ``level`` (Chou & Li 1995): 20 at black, 3 at mid grey, 6 at white."""
+    if level <= 127:
+        return 17.0 * (1.0 - np.sqrt(level / 127.0)) + 3.0
+    return 3.0 / 128.0 * (level - 127.0) + 3.0
+
+
+def _flat_areas(seed: int) -> dict:
+    """The mark's largest per-pixel change on flat areas (whole flat pictures, and a flat
+    white margin beside a painting), against the ceiling and the eye's threshold."""
+    rows = []
+    payload = 0x5EED1234
+    cases = [(f"flat {v}", np.full((256, 256, 3), v, np.uint8), v) for v in (255, 240, 128, 0)]
+    margin = np.array(Image.fromarray(make_image(1, seed)).resize((256, 256)))  # a painting
+    margin[:, :96] = 255  # a white margin, like an emoji's background
+    cases.append(("white margin beside art", margin, 255))
+    for name, image, level in cases:
+        marked = watermark.embed(image, payload)
+        change = np.abs(marked.astype(int) - image.astype(int)).max(axis=2)  # (H, W)
+        flat = change[:, :80] if name.startswith("white margin") else change  # 16 px from art
+        found = [bool(watermark.detect(x).payload == payload) for x in (marked, _jpeg(marked, 75))]
+        rows.append(
+            [
+                name,
+                int(flat.max()),
+                f"{flat.mean():.2f}",
+                f"{chou_li_jnd(level):.1f}",
+                "yes" if found[0] else "no",
+                "yes" if found[1] else "no",
+            ]
+        )
+    return {
+        "caption": (
+            f"Flat areas: largest change (ceiling {watermark.FLAT_MAX_DEVIATION:g} grey levels, "
+            "below the smallest Chou & Li JND of 3)"
+        ),
+        "columns": [
+            "picture (256 px)",
+            "max change (levels)",
+            "mean change",
+            "JND there (Chou & Li 1995)",
+            "detected",
+            "detected after JPEG 75",
+        ],
+        "rows": rows,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="60 marked + 200 unmarked images")
@@ -450,6 +499,7 @@ def main() -> None:
         if isinstance(method, Artgan):
             tables += [_by_size(records, method.name), _by_size(records, method.name, False)]
     tables.append(_speed(records, unmarked))
+    tables.append(_flat_areas(raw["seed"]))
     others = raw["others_cpu_share"]
     notes = [
         f"{len(records)} marked images (short side 128-{raw.get('max_side', 512)} px), "

@@ -237,3 +237,23 @@ def test_viterbi_corrects_errors_and_soft_noise():
     assert np.array_equal(viterbi_decode(soft, 48), bits)
     noisy = (1.0 - 2.0 * coded) + rng.normal(0, 0.8, coded.size)
     assert np.array_equal(viterbi_decode(noisy, 48), bits)
+
+
+@pytest.mark.parametrize("level", [255, 240, 128, 0])
+def test_flat_areas_change_by_at_most_two_grey_levels_and_still_carry_the_mark(level):
+    # issue 16 item 8: 2 levels is below the smallest just-noticeable difference on a flat
+    # background (3 levels at mid grey, Chou & Li 1995); before the ceiling, white moved by 15
+    flat = np.full((160, 160, 3), level, np.uint8)
+    marked = watermark.embed(flat, PAYLOAD)
+    assert np.abs(marked.astype(int) - flat).max() <= 2
+    assert watermark.detect(marked).payload == PAYLOAD
+
+
+def test_a_flat_margin_beside_a_picture_stays_within_the_ceiling(photo):
+    image = photo[:256, :256].copy()
+    image[:, :96] = 255  # a white margin, like an emoji's background
+    marked = watermark.embed(image, PAYLOAD)
+    change = np.abs(marked.astype(int) - image).max(axis=2)  # (H, W)
+    assert change[:, :80].max() <= 2  # 16 px away from the picture's edge
+    assert change[:, 112:].max() > 2  # texture masks more, so the picture still carries more
+    assert watermark.detect(marked).payload == PAYLOAD

@@ -78,6 +78,13 @@ MIN_DETECT_SIZE = 48  # below this nothing is read (a 128 px image at 0.375x)
 STRENGTH_EXPONENT = -0.3  # strength map: (local contrast + floor) ** exponent, see strength_map
 STRENGTH_FLOOR = 2.0  # grey levels
 STRENGTH_SIGMA = 3.0  # px: window of the local contrast
+# Visibility ceiling (issue 16 item 8): on a flat area the mark may move a pixel by at most
+# FLAT_MAX_DEVIATION grey levels, below the smallest just-noticeable difference of the Chou & Li
+# (1995) luminance-adaptation model (3 levels, at mid grey; 6 at white, 20 at black), so flat
+# margins and skies stay flat to the eye. Texture masks more: the ceiling grows by
+# MASKING_SLOPE times the local RMS contrast. bench/watermark.py prints the measured maxima.
+FLAT_MAX_DEVIATION = 2.0  # grey levels
+MASKING_SLOPE = 1.0
 INFORMED_ROUNDS = 2  # embed, read, rebalance the coded bits' energy; twice
 GAIN_RANGE = (0.3, 3.0)  # per-bit amplitude limits of the informed embedding
 CODED_BITS = RATE_INVERSE * (PAYLOAD_BITS + CRC_BITS + CONSTRAINT - 1)
@@ -257,23 +264,34 @@ def embed(image: np.ndarray, payload: int | bytes) -> np.ndarray:
     return marked
 
 
+def local_contrast(image: np.ndarray) -> np.ndarray:
+    """Local RMS contrast of the luminance (grey levels): 0 on a flat area."""
+    luma = _luma(image)
+    detail = luma - ndimage.gaussian_filter(luma, HIGHPASS_SIGMA)
+    return np.sqrt(ndimage.gaussian_filter(detail**2, STRENGTH_SIGMA))
+
+
 def strength_map(image: np.ndarray) -> np.ndarray:
     """Relative mark amplitude per pixel (RMS 1): a little stronger in smooth areas and weaker
     on busy texture, (local contrast + STRENGTH_FLOOR) ** STRENGTH_EXPONENT. The detector
     divides by local contrast, so a grey level of mark on texture counts for less than one on
     a smooth area; measured at equal PSNR, this mild tilt survives JPEG 50 better."""
-    luma = _luma(image)
-    detail = luma - ndimage.gaussian_filter(luma, HIGHPASS_SIGMA)
-    contrast = np.sqrt(ndimage.gaussian_filter(detail**2, STRENGTH_SIGMA))
-    weight = (contrast + STRENGTH_FLOOR) ** STRENGTH_EXPONENT
+    weight = (local_contrast(image) + STRENGTH_FLOOR) ** STRENGTH_EXPONENT
     return weight / np.sqrt(np.mean(weight**2))
+
+
+def visibility_ceiling(image: np.ndarray) -> np.ndarray:
+    """The largest change (grey levels) the mark may make at each pixel: FLAT_MAX_DEVIATION
+    on flat areas, more where texture masks it."""
+    return FLAT_MAX_DEVIATION + MASKING_SLOPE * local_contrast(image)
 
 
 def _embed_pattern(
     image: np.ndarray, tile: np.ndarray, weight: np.ndarray | float = 1.0
 ) -> np.ndarray:
     """Add the tiled unit-RMS pattern, times ``weight`` (a strength map or 1), at the strength
-    that meets TARGET_PSNR_DB."""
+    that meets TARGET_PSNR_DB, never beyond the visibility ceiling (so flat pictures get a
+    weaker mark than the PSNR target would allow)."""
     height, width = image.shape[:2]
     reps = (-(-height // TILE), -(-width // TILE))
     pattern = np.tile(tile, reps)[:height, :width] * weight  # anchored at (0, 0)
@@ -283,7 +301,9 @@ def _embed_pattern(
     strength = np.sqrt(target_mse)
     marked = _apply(image, strength * pattern)
     mse = np.mean((marked - image.astype(np.float64)) ** 2)
-    return _apply(image, strength * np.sqrt(target_mse / max(mse, 1e-12)) * pattern)
+    delta = strength * np.sqrt(target_mse / max(mse, 1e-12)) * pattern
+    ceiling = np.floor(visibility_ceiling(image))  # whole levels: rounding cannot pass it
+    return _apply(image, np.clip(delta, -ceiling, ceiling))
 
 
 def _informed_gain(
