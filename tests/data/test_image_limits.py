@@ -6,15 +6,23 @@ import struct
 import subprocess
 import sys
 import time
+import warnings
 import zlib
 
 import pytest
+from PIL import Image
 
+from artgan.cli.main import main
+from artgan.config import DataConfig
+from artgan.data import load_dataset
+from artgan.data.consent import scan_folder
 from artgan.data.folder import try_decode
 from artgan.data.image_file import read_image
 from artgan.data.image_limits import PIXEL_LIMIT_ENV, max_image_pixels
 from artgan.data.streaming import header_error
 from artgan.errors import ConfigError, DataError
+from artgan.models.fastgan import typical_short_side
+from artgan.provenance.output import read_record
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
@@ -83,3 +91,51 @@ def test_the_limit_can_be_raised_and_is_checked(bomb, monkeypatch):
     monkeypatch.setenv(PIXEL_LIMIT_ENV, "lots")
     with pytest.raises(ConfigError, match=PIXEL_LIMIT_ENV):
         max_image_pixels()
+
+
+PILLOW_DEFAULT_LIMIT = 1024 * 1024 * 1024 // 4 // 3  # Pillow warns above it, refuses above 2x
+
+
+@pytest.fixture
+def bomb_folder(tmp_path, bomb, monkeypatch):
+    """Two ordinary images, a 13000 px bomb (169 MP: in the band where Pillow only warns) and
+    a 30000 px one (where Pillow refuses), with Pillow's limit at its default."""
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", PILLOW_DEFAULT_LIMIT)
+    folder = tmp_path / "images"
+    folder.mkdir()
+    for i in range(2):
+        Image.new("RGB", (16, 16), (40 * i, 90, 200)).save(folder / f"{i}.png")
+    (folder / "warned.png").write_bytes(bomb.read_bytes())
+    bomb_png(folder / "refused.png", 30000, complete=False)
+    return folder
+
+
+def pillow_warnings(caught) -> list:
+    return [w for w in caught if issubclass(w.category, Image.DecompressionBombWarning)]
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+def test_no_raw_pillow_bomb_warning_escapes_a_training_folder(bomb_folder, streamed):
+    """artgan skips and counts both bombs in its own words; Pillow's warning stays silent."""
+    options = {"in_memory_limit_mb": 0} if streamed else {}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        dataset = load_dataset(DataConfig(source=str(bomb_folder), **options), 16)
+        assert typical_short_side(str(bomb_folder)) == 16  # FastGAN's look at the headers
+        assert scan_folder(bomb_folder).files  # the consent scan
+    assert not pillow_warnings(caught), [str(w.message) for w in caught]
+    assert len(dataset) == 2 and dataset.report.skipped == 2
+    said = " ".join(str(w.message) for w in caught)
+    assert "skipped 2" in said and "pixel limit" in said
+
+
+def test_no_raw_pillow_bomb_warning_escapes_a_single_image(bomb_folder, capsys):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(DataError, match="pixel limit"):
+            read_image(bomb_folder / "warned.png")
+        assert read_record(bomb_folder / "warned.png") is None
+        assert read_record(bomb_folder / "refused.png") is None
+        main(["verify", str(bomb_folder / "warned.png")])
+    assert not pillow_warnings(caught), [str(w.message) for w in caught]
+    assert "decompression bomb" not in capsys.readouterr().err.lower()

@@ -36,6 +36,7 @@ from ..atomic import atomic_write_text
 from ..c2pa_formats import EMBEDDABLE, OFFLINE_SETTINGS
 from ..errors import DataError
 from .files import find_images
+from .image_limits import sizes_checked_here
 
 MANIFEST_FILE = "artgan-dataset.json"
 MANIFEST_FORMAT = 1
@@ -248,6 +249,7 @@ def scan_file(path: Path, root: Path) -> tuple[FileEntry, str]:
     return entry, (f"{entry.path}: {note}" if note else "")
 
 
+@sizes_checked_here()  # a huge image is listed with its size; the loader skips and counts it
 def scan_files(root: Path, files: list[Path]) -> DatasetManifest:
     root = Path(root)
     manifest = DatasetManifest(root=str(root))

@@ -30,7 +30,7 @@ from ..errors import DataError
 from .consent import scan_files, with_consent
 from .dataset import DataReport, InMemoryDataset
 from .files import IMAGE_SUFFIXES, find_images  # noqa: F401  (re-exported)
-from .image_limits import check_image_size
+from .image_limits import open_checked, sizes_checked_here
 from .streaming import StreamingImageFolder
 from .uint8_store import MappedImageFolder, StoreUnavailable
 
@@ -109,9 +109,8 @@ def decode(path: Path, size: int, color: str, background: Colour = WHITE) -> np.
     """The first frame of ``path``, upright (EXIF), converted (transparency composited on
     ``background``), its shorter side resized to ``size`` and centre-cropped: (size, size, C)
     uint8."""
-    with Image.open(path) as image:
+    with open_checked(path) as image:  # the size is checked from the header, before decoding
         image.draft(None, (2 * size, 2 * size))  # JPEG: decode at a reduced scale, >= 2x size
-        check_image_size(image, path)  # from the header, before any pixel is decoded
         image.seek(0)
         image = to_mode(ImageOps.exif_transpose(image), color, background)
         width, height = image.size
@@ -144,6 +143,7 @@ def skipped_message(root: Path, bad: list[tuple[Path, str]]) -> str:
     )
 
 
+@sizes_checked_here()  # around the decoding threads; each image's size is checked and counted
 def load_image_folder(root: Path, config: DataConfig, image_size: int | None):
     """An InMemoryDataset of the folder, or a StreamingImageFolder when it is too large."""
     root = Path(root).expanduser()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 from PIL import Image
@@ -50,24 +51,61 @@ def check_image_size(image: Image.Image, path: str | Path, what: str = "image") 
         raise DataError(f"{what} {path} is too large to decode: {reason}")
 
 
-def open_image(path: str | Path, what: str = "image") -> Image.Image:
-    """``Image.open`` (lazy: header only) with the size checked; use it as a context manager.
-    Pillow's own bomb check follows the limit when the user raised it above Pillow's."""
+@contextmanager
+def sizes_checked_here():
+    """Pillow's ``DecompressionBombWarning`` silenced: inside, artgan checks every image's size
+    from its header itself (refused in one line, or skipped and counted), so Pillow's warning
+    would only repeat it in raw words. Also a decorator. Warning filters are process-wide and
+    entering this is not thread-safe: enter it on the calling thread around a thread pool,
+    never inside its workers."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        yield
+
+
+def _bomb_error(path, what: str) -> DataError:
+    """Pillow refused to open ``path`` (more than twice its own limit, which follows ours)."""
+    return DataError(
+        f"{what} {path} is too large to decode: more than the {max_image_pixels():,}-pixel "
+        f"limit; raise {PIXEL_LIMIT_ENV} if you have the memory"
+    )
+
+
+def _follow_our_limit() -> None:
+    """Pillow's bomb check follows the limit when the user raised it above Pillow's."""
     limit = max_image_pixels()
     if Image.MAX_IMAGE_PIXELS is not None and limit > Image.MAX_IMAGE_PIXELS:
         Image.MAX_IMAGE_PIXELS = limit
+
+
+def header_size(path, what: str = "image") -> tuple[int, int]:
+    """(width, height) from the header alone, nothing decoded. Pillow's bomb warning is not
+    silenced here (callers check the size; see :func:`sizes_checked_here`)."""
+    _follow_our_limit()
     try:
-        with warnings.catch_warnings():  # the size is checked below, in one line
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(path)
+        with Image.open(path) as image:
+            return image.size
     except Image.DecompressionBombError:
-        raise DataError(
-            f"{what} {path} is too large to decode: more than the {limit:,}-pixel limit; raise "
-            f"{PIXEL_LIMIT_ENV} if you have the memory"
-        ) from None
+        raise _bomb_error(path, what) from None
+
+
+def open_checked(path: str | Path, what: str = "image") -> Image.Image:
+    """``Image.open`` (lazy: header only) with the size checked; use it as a context manager.
+    Safe in worker threads (silences nothing: see :func:`sizes_checked_here`)."""
+    _follow_our_limit()
+    try:
+        image = Image.open(path)
+    except Image.DecompressionBombError:
+        raise _bomb_error(path, what) from None
     try:
         check_image_size(image, path, what)
     except DataError:
         image.close()
         raise
     return image
+
+
+@sizes_checked_here()
+def open_image(path: str | Path, what: str = "image") -> Image.Image:
+    """:func:`open_checked` for one image on the calling thread, Pillow's warning silenced."""
+    return open_checked(path, what)

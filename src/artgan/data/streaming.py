@@ -19,12 +19,11 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image
 
 from ..config import DataConfig
 from ..errors import DataError
 from .dataset import DataReport, image_batch
-from .image_limits import too_large
+from .image_limits import header_size, too_large
 from .types import Batch, DataSpec
 
 Reader = Callable[[Path], tuple[np.ndarray | None, str]]  # path -> ((H, W, C) uint8, reason)
@@ -36,8 +35,7 @@ SHOWN_SKIPPED = 5
 def header_error(path: Path) -> str:
     """Why ``path`` is not an image, from its header alone ('' when it looks like one)."""
     try:
-        with Image.open(path) as image:
-            return too_large(*image.size)
+        return too_large(*header_size(path))
     except Exception as error:  # noqa: BLE001  Pillow's plugins raise many types on bad files
         return str(error).split("\n")[0] or type(error).__name__
 

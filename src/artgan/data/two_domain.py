@@ -45,7 +45,7 @@ from .folder import (
     select_files,
     to_mode,
 )
-from .image_limits import open_image
+from .image_limits import open_checked, sizes_checked_here
 from .types import Batch, DataSpec
 
 
@@ -125,6 +125,7 @@ def as_float(x: torch.Tensor) -> torch.Tensor:
 # ----------------------------------------------------------------------------------- loading
 
 
+@sizes_checked_here()  # around the decoding threads; each image's size is checked and counted
 def load_two_domain(config: DataConfig, image_size: int | None = None) -> TwoDomainDataset:
     """The dataset ``config.pairing`` asks for (see the module docstring)."""
     size = image_size or DEFAULT_IMAGE_SIZE
@@ -201,7 +202,7 @@ def square(image: Image.Image, size: int) -> np.ndarray:
 
 
 def _open(path: Path, color: str, background: Colour = WHITE) -> Image.Image:
-    with open_image(path) as image:
+    with open_checked(path) as image:  # in a decoding thread: load_two_domain silences Pillow
         image.seek(0)
         return to_mode(ImageOps.exif_transpose(image), color, background)
 

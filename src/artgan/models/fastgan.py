@@ -46,7 +46,8 @@ from PIL import Image
 from torch import nn
 
 from ..config import DefaultsContext, ModelConfig, budget_presets
-from ..errors import ConfigError
+from ..data.image_limits import header_size, sizes_checked_here
+from ..errors import ArtganError, ConfigError
 from ..losses.objective import ObjectiveConfig
 from ..nn.conditional import (
     ConditionalBatchNorm2d,
@@ -158,6 +159,7 @@ class FastGANConfig(ModelConfig):
         return min(128, self.image_size // 2)
 
 
+@sizes_checked_here()  # a huge image is only measured here; the loader skips and counts it
 def typical_short_side(source: str, files: int = 64) -> int | None:
     """The median short side of the first ``files`` images of an image folder, read from
     their headers (no decoding), or None for anything that is not a folder of images."""
@@ -168,9 +170,8 @@ def typical_short_side(source: str, files: int = 64) -> int | None:
     sides = []
     for path in sorted(p for p in folder.rglob("*") if p.suffix.lower() in suffixes):
         try:
-            with Image.open(path) as image:
-                sides.append(min(image.size))
-        except (OSError, ValueError):
+            sides.append(min(header_size(path)))
+        except (OSError, ValueError, ArtganError):
             continue  # unreadable files are counted and named when the data is loaded
         if len(sides) == files:
             break

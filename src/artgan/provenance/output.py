@@ -26,6 +26,7 @@ from PIL import Image, PngImagePlugin
 
 from ..atomic import atomic_write_bytes
 from ..audio import wav_bytes
+from ..data.image_limits import sizes_checked_here
 from ..errors import ArtganError
 from .c2pa_sign import sidecar_path as c2pa_sidecar_path
 from .marking import NOT_IMAGE, sign_bytes, watermark_frames, watermark_image
@@ -196,6 +197,7 @@ def _write(path: Path, data: bytes) -> None:
         raise ArtganError(f"cannot write {path}: {why}") from None
 
 
+@sizes_checked_here()  # only the header is read; a huge image has no record to give
 def read_record(path: str | Path) -> dict | None:
     """The generation record embedded in (or beside) a file artgan wrote, if any: the plain
     metadata of an image, else the signed manifest (inside a WAV, or ``<file>.c2pa``), else an
@@ -211,7 +213,7 @@ def read_record(path: str | Path) -> dict | None:
     try:
         with Image.open(path) as image:
             text = image.info.get(RECORD_KEY) or image.info.get("comment")
-    except OSError:
+    except (OSError, Image.DecompressionBombError):
         return None
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
