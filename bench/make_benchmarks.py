@@ -5,6 +5,11 @@ title, the machine, date and commit it ran on, tables and notes) becomes one sec
 markdown report ``bench/out/<name>.md`` without a JSON twin (from benches that only write
 markdown) is included as it is, one heading level down. Sections come in name order.
 
+bench/out/ is not kept in git, so a checkout holds only the reports of the benches run in it.
+A section of the existing BENCHMARKS.md whose bench left no report here is kept as it is
+(with the machine, date and commit it was measured on); a fresh report replaces its section.
+``--from`` takes several folders (e.g. other worktrees' bench/out); a later folder wins.
+
 Benches with a setup of their own: ``bench/fewshot.py`` (few-shot emoji art beside
 lightweight-gan) needs ``pip install -e .[bench]``, npm, and ``python bench/fewshot.py
 --setup-anchor`` once; its grids and nearest-neighbour sheets stay in bench/out/fewshot/pictures/.
@@ -12,12 +17,14 @@ lightweight-gan) needs ``pip install -e .[bench]``, npm, and ``python bench/fews
     python bench/quality.py --quick && python bench/make_benchmarks.py
     python bench/fewshot.py --quick && python bench/make_benchmarks.py
     python bench/make_benchmarks.py --out /tmp/BENCHMARKS.md
+    python bench/make_benchmarks.py --from bench/out ../other-checkout/bench/out
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -51,6 +58,19 @@ def load_reports(folder: Path) -> list[tuple[str, str]]:
     return sorted(sections.items())
 
 
+SECTION_ANCHOR = re.compile(r'^<a id="([^"]+)"></a>$', re.MULTILINE)
+
+
+def existing_sections(markdown: str) -> dict[str, str]:
+    """The sections of a BENCHMARKS.md this script wrote: name -> text after its anchor."""
+    anchors = list(SECTION_ANCHOR.finditer(markdown))
+    sections = {}
+    for anchor, following in zip(anchors, [*anchors[1:], None]):
+        end = following.start() if following else len(markdown)
+        sections[anchor.group(1)] = markdown[anchor.end() : end].strip() + "\n"
+    return sections
+
+
 def demote_headings(markdown: str) -> str:
     """Move every heading one level down, so a report's title becomes a section."""
     out, fenced = [], False
@@ -64,16 +84,21 @@ def demote_headings(markdown: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=REPO / "BENCHMARKS.md")
-    parser.add_argument("--from", dest="folder", type=Path, default=OUT_DIR)
+    parser.add_argument("--from", dest="folders", type=Path, nargs="+", default=[OUT_DIR])
     args = parser.parse_args(argv)
-    sections = load_reports(args.folder)
-    if not sections:
-        print(f"no bench reports in {args.folder}; run a bench first", file=sys.stderr)
+    fresh: dict[str, str] = {}
+    for folder in args.folders:
+        fresh.update(load_reports(folder))
+    if not fresh:
+        folders = ", ".join(map(str, args.folders))
+        print(f"no bench reports in {folders}; run a bench first", file=sys.stderr)
         return 1
+    kept = existing_sections(args.out.read_text(encoding="utf-8")) if args.out.is_file() else {}
+    sections = sorted({**kept, **fresh}.items())
     contents = "\n".join(f"- [{name}](#{name})" for name, _ in sections)
     body = "\n".join(f'<a id="{name}"></a>\n\n{text}' for name, text in sections)
     args.out.write_text(f"{HEADER}\n{contents}\n\n{body}", encoding="utf-8")
-    print(f"wrote {args.out} ({len(sections)} sections: {', '.join(n for n, _ in sections)})")
+    print(f"wrote {args.out}: new {', '.join(sorted(fresh))}; kept {len(sections) - len(fresh)}")
     return 0
 
 
