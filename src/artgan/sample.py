@@ -17,6 +17,7 @@ from PIL import Image
 from .data.image_limits import max_image_pixels
 from .errors import ConfigError
 from .models.base import make_generator
+from .models.capabilities import LatentGenerator
 from .models.conditioning import class_row, require_conditional
 
 SAMPLE_BYTES_ENV = "ARTGAN_MAX_SAMPLE_BYTES"
@@ -65,6 +66,23 @@ def grid_pixels(images: torch.Tensor, columns: int | None = None, padding: int =
         top, left = padding + r * (h + padding), padding + col * (w + padding)
         grid[top : top + h, left : left + w] = tile
     return grid
+
+
+def truncation_note(model, truncation: float | None) -> str | None:
+    """One line for a user who asks ``model`` for truncation, from what bench/truncation.py
+    measured for its family (``LatentGenerator.truncation_helps``); None where it helps or
+    was not asked for."""
+    if not truncation or not isinstance(model, LatentGenerator) or model.truncation_helps:
+        return None
+    if model.truncation_helps is False:
+        return (
+            f"artgan: note: truncation made {model.name} samples worse where it was measured "
+            "(higher FID and KID at every T, bench/truncation.py); it narrows variety here"
+        )
+    return (
+        f"artgan: note: truncation is not measured for {model.name}; check it on your run with "
+        "artgan eval before relying on it"
+    )
 
 
 DISPLAY_WIDTH = 512  # previews, demo sheets and animations are at least this wide

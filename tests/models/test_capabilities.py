@@ -63,6 +63,13 @@ def make(family: str):
     return cls(from_dict(cls.config_class, cfg))
 
 
+def save_untrained(model, folder: Path) -> Path:
+    """``model`` as a checkpoint folder the commands can read (no training)."""
+    meta = model_meta(model, {"source": "test"}, step=1, run_id="t")
+    save_checkpoint(folder, 1, model, {}, {"step": 1}, meta, keep=1)
+    return folder
+
+
 @pytest.mark.parametrize("family", MODELS.names())
 def test_each_family_declares_its_capabilities(family):
     assert family in DECLARED, f"add {family} to DECLARED"
@@ -95,9 +102,7 @@ def test_text_models_sample_ids_and_generate_strings():
 
 
 def test_truncation_on_a_super_resolution_run_is_one_clear_cli_error(tmp_path, capsys):
-    model = make("srresnet")
-    meta = model_meta(model, {"source": "test"}, step=1, run_id="t")
-    save_checkpoint(tmp_path, 1, model, {}, {"step": 1}, meta, keep=1)
+    save_untrained(make("srresnet"), tmp_path)
     args = ["sample", str(tmp_path), "--n", "1", "--out", str(tmp_path / "x.png")]
     assert main([*args, "--truncation", "0.7"]) == 2
     err = capsys.readouterr().err.strip()

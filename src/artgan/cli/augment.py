@@ -18,7 +18,7 @@ from ..synthetic_selection import (
     real_labelled_images,
 )
 from .explore import load_latent_model
-from .options import add_device, add_force
+from .options import add_device, add_force, say_truncation_note
 
 
 def add_parser(subparsers) -> None:
@@ -63,6 +63,7 @@ def run(args) -> int:
     if args.real and not (args.filter or args.choose_ratio):
         raise ArtganError("--real is the data for --filter or --choose-ratio; add one of them")
     model = load_latent_model(args.run, args.device, "augment", args.force)
+    say_truncation_note(model, args.truncation)
     classes = [c.strip() for c in args.classes.split(",") if c.strip()] if args.classes else None
     recipe = ClassifierRecipe(steps=args.classifier_steps)
     judge, real = None, None

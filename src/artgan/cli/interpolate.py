@@ -17,7 +17,7 @@ from ..provenance import write_gif, write_image
 from ..provenance.record import record_for_model
 from ..sample import interpolation_frames
 from ..training.checkpoint import load_model
-from .options import add_device, add_force
+from .options import add_device, add_force, say_truncation_note
 
 
 def add_parser(subparsers) -> None:
@@ -78,6 +78,7 @@ def run(args) -> int:
         classes = [c.strip() for c in args.classes.split(",") if c.strip()]
         if len(classes) < 2:
             raise ArtganError("--classes needs at least two classes, e.g. monet,vangogh,monet")
+    say_truncation_note(model, args.truncation)
     frames = interpolation_frames(
         model, args.frames, args.keyframes, args.n, args.seed, args.truncation, classes
     )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from ..config import parse_value
 from ..devices import select_device
 from ..errors import ConfigError
+from ..sample import truncation_note
 
 
 def parse_dotted(extra: list[str]) -> dict[str, Any]:
@@ -57,3 +59,11 @@ def device_option(name: str) -> str:
     """``auto`` becomes the device it picks (training's rule, devices.select_device); any other
     name is checked where the model is loaded."""
     return str(select_device("auto")) if name == "auto" else name
+
+
+def say_truncation_note(model, truncation: float | None) -> None:
+    """Print, on stderr, what was measured about truncation for this family when it is asked
+    for and does not help (sample.truncation_note)."""
+    note = truncation_note(model, truncation)
+    if note:
+        print(note, file=sys.stderr)

@@ -24,7 +24,7 @@ from ..sample import (
     draw_in_batches,
 )
 from ..training.checkpoint import load_model
-from .options import add_device, add_force
+from .options import add_device, add_force, say_truncation_note
 from .sample_guard import write_guarded
 
 
@@ -46,9 +46,10 @@ def add_parser(subparsers) -> None:
     p.add_argument(
         "--truncation",
         type=float,
-        help="latent models: resample latent values beyond +-T (0 = off, the default). This "
-        "truncates z, not StyleGAN's w: it narrows variety and may not raise quality; measure "
-        "it with artgan eval",
+        help="latent models: narrow the latent prior by the family's method (GANs redraw z "
+        "values beyond +-T; 0 = off, the default). These families have z, not StyleGAN's w; "
+        "bench/truncation.py measured it to make dcgan and mlp samples worse, and a family "
+        "where it does not help says so",
     )
     p.add_argument("--columns", type=int, default=0, help="grid width (default: square)")
     p.add_argument(
@@ -121,6 +122,7 @@ def run(args) -> int:
         check_sample_count(args.n, shape, grid=grid)
     options = {**kind.sample_defaults, **given_options(args)}
     check_options(model, options)  # an option the model does not take is an error
+    say_truncation_note(model, options.get("truncation"))
     params = {("class" if k == "classes" else k): v for k, v in options.items()}
     if args.originality_guard:
         return write_guarded(model, args, options, params)

@@ -13,6 +13,8 @@ family that declares a capability and forgets a method fails loudly in the share
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import torch
 
 from ..errors import ConfigError
@@ -21,6 +23,14 @@ from .conditioning import ClassRequest
 
 class LatentGenerator:
     """Draws samples from a prior over a latent space: ``latents`` then ``generate``."""
+
+    # Truncation (models/truncation.py). ``truncation_method``: how ``truncation=T`` narrows
+    # this family's prior. ``truncation_helps``: what bench/truncation.py measured on a trained
+    # run (True: a lower KID at some T; False: FID and KID worse at every T, with either
+    # method; None: not measured). Truncation is off unless asked for, and a family where it
+    # does not help says so when it is (sample.truncation_note).
+    truncation_method: ClassVar[str] = "resample"
+    truncation_helps: ClassVar[bool | None] = None
 
     @property
     def z_dim(self) -> int:

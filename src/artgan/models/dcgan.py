@@ -186,6 +186,8 @@ class DCGANDiscriminator(nn.Module):
 class DCGAN(GAN):
     name = "dcgan"
     config_class = DCGANConfig
+    # bench/truncation.py: FID and KID worse at every T, resample or scale (BENCHMARKS.md)
+    truncation_helps = False
 
     def build_networks(self):
         G, D = DCGANGenerator(self.config), DCGANDiscriminator(self.config)

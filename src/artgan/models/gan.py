@@ -67,9 +67,10 @@ class GAN(GenerativeModel, LatentGenerator):
         truncation: float = 0.0,
     ) -> torch.Tensor:
         """Standard normal latents drawn on the CPU (same seed, same z on any device).
-        ``truncation`` t > 0 resamples components outside [-t, t] (Brock et al. 2019;
-        bounded, see models/truncation.py)."""
-        return truncated_normal(n, self.z_dim, make_generator(seed, generator), truncation)
+        ``truncation`` t > 0 narrows them by the family's ``truncation_method`` (resampling
+        components outside [-t, t], Brock et al. 2019; see models/truncation.py)."""
+        g = make_generator(seed, generator)
+        return truncated_normal(n, self.z_dim, g, truncation, self.truncation_method)
 
     @property
     def conditional(self) -> bool:

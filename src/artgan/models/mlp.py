@@ -191,6 +191,8 @@ class MLPDiscriminator(nn.Module):
 class MLPGAN(GAN):
     name = "mlp"
     config_class = MLPGANConfig
+    # bench/truncation.py: FID and KID worse at every T, resample or scale (BENCHMARKS.md)
+    truncation_helps = False
 
     @property
     def output_kind(self) -> str:  # type: ignore[override]

@@ -114,11 +114,11 @@ def prior_latents(
     seed: int | None = None,
     generator: torch.Generator | None = None,
     truncation: float = 0.0,
+    method: str = "resample",
 ) -> torch.Tensor:
     """N(0, I) latents drawn on the CPU (same seed, same z on any device). ``truncation``
-    t > 0 resamples components outside [-t, t] (Brock et al. 2019; bounded, see
-    models/truncation.py)."""
-    return truncated_normal(n, z_dim, make_generator(seed, generator), truncation)
+    t > 0 narrows them by ``method`` (see models/truncation.py)."""
+    return truncated_normal(n, z_dim, make_generator(seed, generator), truncation, method)
 
 
 class AutoencodingModel(GenerativeModel, LatentGenerator, Encoder):
@@ -146,7 +146,7 @@ class AutoencodingModel(GenerativeModel, LatentGenerator, Encoder):
         generator: torch.Generator | None = None,
         truncation: float = 0.0,
     ) -> torch.Tensor:
-        return prior_latents(n, self.z_dim, seed, generator, truncation)
+        return prior_latents(n, self.z_dim, seed, generator, truncation, self.truncation_method)
 
     @staticmethod
     def to_image(out: torch.Tensor) -> torch.Tensor:
