@@ -19,6 +19,7 @@ from .errors import ConfigError
 from .models.base import make_generator
 from .models.capabilities import LatentGenerator
 from .models.conditioning import class_row, require_conditional
+from .models.truncation import check_truncation
 
 SAMPLE_BYTES_ENV = "ARTGAN_MAX_SAMPLE_BYTES"
 DEFAULT_MAX_SAMPLE_BYTES = 4 << 30  # samples held in memory at once (float32)
@@ -72,7 +73,10 @@ def truncation_note(model, truncation: float | None) -> str | None:
     """One line for a user who asks ``model`` for truncation, from what bench/truncation.py
     measured for its family (``LatentGenerator.truncation_helps``); None where it helps or
     was not asked for."""
-    if not truncation or not isinstance(model, LatentGenerator) or model.truncation_helps:
+    if not truncation or not isinstance(model, LatentGenerator):
+        return None
+    check_truncation(truncation, model.truncation_method)  # a bad T: its error, not a note
+    if model.truncation_helps:
         return None
     if model.truncation_helps is False:
         return (
