@@ -80,8 +80,8 @@ def truncation_note(model, truncation: float | None) -> str | None:
         return None
     if model.truncation_helps is False:
         return (
-            f"artgan: note: truncation made {model.name} samples worse where it was measured "
-            "(higher FID and KID at every T, bench/truncation.py); it narrows variety here"
+            f"artgan: note: truncation made {model.name} samples worse at every T where it was "
+            "measured (bench/truncation.py); here it only narrows variety"
         )
     return (
         f"artgan: note: truncation is not measured for {model.name}; check it on your run with "

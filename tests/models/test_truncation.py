@@ -84,9 +84,11 @@ def test_each_latent_family_truncates_by_its_declared_method(family):
 
 
 def test_families_measured_not_to_help_say_so_and_truncation_stays_off_by_default(tmp_path):
-    # bench/truncation.py: the demo's dcgan and the ring8 mlp got worse at every T
+    # bench/truncation.py: the demo's dcgan, the ring8 mlp and an art vae got worse at every T
     assert model_class("dcgan").truncation_helps is False
     assert model_class("mlp").truncation_helps is False
+    assert model_class("vae").truncation_helps is False
+    assert model_class("vae").truncation_method == "scale"  # a prior temperature
     dcgan = make("dcgan")
     assert "made dcgan samples worse" in truncation_note(dcgan, 0.7)
     assert truncation_note(dcgan, 0) is None and truncation_note(dcgan, None) is None

@@ -47,9 +47,9 @@ def add_parser(subparsers) -> None:
         "--truncation",
         type=float,
         help="latent models: narrow the latent prior by the family's method (GANs redraw z "
-        "values beyond +-T; 0 = off, the default). These families have z, not StyleGAN's w; "
-        "bench/truncation.py measured it to make dcgan and mlp samples worse, and a family "
-        "where it does not help says so",
+        "values beyond +-T, the VAEs scale z by T; 0 = off, the default). These families have "
+        "z, not StyleGAN's w; bench/truncation.py measured it to make dcgan, mlp and vae "
+        "samples worse, and a family where it does not help says so",
     )
     p.add_argument("--columns", type=int, default=0, help="grid width (default: square)")
     p.add_argument(
