@@ -189,3 +189,6 @@ def test_demo_runs_end_to_end_in_miniature(tmp_path, capsys):
     out = capsys.readouterr().out
     for name in ("samples.png", "interpolation.gif", "loss_curve.png"):
         assert (tmp_path / name).is_file() and name in out
+    for name in ("samples.png", "interpolation.gif"):  # sheets a person can see (issue 16)
+        with Image.open(tmp_path / name) as picture:
+            assert picture.width >= 512, name
