@@ -116,6 +116,9 @@ def format_table(entry: dict) -> str:
         )
         if memo.get("sheet"):
             lines.append(f"closest generated/training pairs: {memo['sheet']}")
+    kid = entry["metrics"].get("kid")
+    if isinstance(kid, dict) and kid.get("spread"):
+        lines.append(f"(KID ± is the {kid['spread']})")
     lines += [f"note: {note}" for note in entry.get("notes", [])]
     if entry.get("metrics_file"):
         lines.append(f"appended to {entry['metrics_file']}")

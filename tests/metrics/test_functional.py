@@ -101,10 +101,47 @@ def brute_force_mmd2(x, y):
 def test_kid_is_the_unbiased_polynomial_mmd():
     rng = np.random.default_rng(4)
     x, y = rng.normal(size=(12, 5)), rng.normal(size=(12, 5)) + 0.3
-    # subset_size = n: every subset is the whole set, so each estimate is the full MMD^2.
+    # subset_size >= n: the whole sets, so the estimate is the full MMD^2.
     result = kid(x, y, num_subsets=3, subset_size=50)
     assert result.mean == pytest.approx(brute_force_mmd2(x, y), rel=1e-10)
-    assert result.std == pytest.approx(0.0, abs=1e-12)
+
+
+def brute_force_mmd2_unequal(x, y):
+    def k(a, b):
+        return (a @ b / a.shape[0] + 1.0) ** 3
+
+    m, n = len(x), len(y)
+    xx = sum(k(x[i], x[j]) for i in range(m) for j in range(m) if i != j) / (m * (m - 1))
+    yy = sum(k(y[i], y[j]) for i in range(n) for j in range(n) if i != j) / (n * (n - 1))
+    xy = sum(k(x[i], y[j]) for i in range(m) for j in range(n)) / (m * n)
+    return xx + yy - 2 * xy
+
+
+def test_kid_on_small_sets_reports_the_jackknife_spread_not_zero():
+    # n <= subset size used to give "± 0" (every subset the same whole set). Now: the whole-set
+    # KID and its two-sample jackknife standard error, checked against a brute-force jackknife.
+    rng = np.random.default_rng(6)
+    x, y = rng.normal(size=(9, 4)), rng.normal(size=(7, 4)) + 0.4
+    result = kid(x, y, subset_size=1000)
+    assert result.mean == pytest.approx(brute_force_mmd2_unequal(x, y), rel=1e-9)
+    loo_x = np.array([brute_force_mmd2_unequal(np.delete(x, i, 0), y) for i in range(9)])
+    loo_y = np.array([brute_force_mmd2_unequal(x, np.delete(y, j, 0)) for j in range(7)])
+    var = 8 / 9 * ((loo_x - loo_x.mean()) ** 2).sum() + 6 / 7 * ((loo_y - loo_y.mean()) ** 2).sum()
+    assert result.std == pytest.approx(np.sqrt(var), rel=1e-9)
+    assert result.std > 0
+
+
+def test_kid_jackknife_spread_matches_the_spread_over_fresh_samples():
+    # The spread means something: it is close to the standard deviation of KID over many
+    # independent draws of the same size.
+    rng = np.random.default_rng(7)
+    draws, spreads = [], []
+    for _ in range(150):
+        x, y = rng.normal(size=(40, 6)), rng.normal(size=(40, 6)) + 0.5
+        mean, std = kid(x, y)
+        draws.append(mean)
+        spreads.append(std)
+    assert 0.7 < np.median(spreads) / np.std(draws) < 1.4
 
 
 def test_kid_is_near_zero_for_one_distribution_and_positive_for_a_shift():

@@ -1,10 +1,13 @@
 """``artgan eval``: score a trained run against real data and print the table, with the
-real-vs-real floor beside every score; the result is appended to the run's metrics.json."""
+real-vs-real floor beside every score; the result is appended to the run's metrics.json.
+``artgan eval --samples DIR --data REF`` scores a folder of images made by any tool the same way
+(printed only: there is no run folder to append to)."""
 
 from __future__ import annotations
 
 from ..errors import ArtganError
 from ..metrics.evaluate import evaluate
+from ..metrics.evaluate_folder import evaluate_folder
 from ..run_metrics import format_table
 from .options import add_device
 
@@ -14,7 +17,16 @@ def add_parser(subparsers) -> None:
         "eval",
         help="score a run (FID, KID, precision/recall, density/coverage, memorization, ...)",
     )
-    p.add_argument("run", help="run folder or checkpoint folder")
+    p.add_argument("run", nargs="?", help="run folder or checkpoint folder")
+    p.add_argument(
+        "--samples",
+        help="score this folder of images (made by any tool) instead of a run; needs --data",
+    )
+    p.add_argument(
+        "--size",
+        type=int,
+        help="with --samples: side the images are scored at (default: the first sample's)",
+    )
     p.add_argument("--data", help="real data to compare with (default: the run's own data)")
     p.add_argument(
         "--metrics",
@@ -61,6 +73,10 @@ def add_parser(subparsers) -> None:
 def run(args) -> int:
     if args.n is not None and args.n < 1:
         raise ArtganError("--n must be at least 1")
+    if args.samples is not None:
+        return score_folder(args)
+    if not args.run:
+        raise ArtganError("give a run folder, or --samples DIR --data REF to score a folder")
     entry = evaluate(
         args.run,
         data=args.data,
@@ -74,6 +90,29 @@ def run(args) -> int:
         iwae_k=args.iwae_k,
         nll_images=args.nll_images,
         copy_quantile=args.copy_quantile,
+    )
+    print(format_table(entry))
+    return 0
+
+
+def score_folder(args) -> int:
+    if args.run:
+        raise ArtganError(f"give a run folder or --samples, not both (got {args.run})")
+    if not args.data:
+        raise ArtganError("--samples needs --data: the real images to compare with")
+    unused = [flag for flag, value in (("--sheet", args.sheet), ("--inception-weights",
+              args.inception_weights)) if value]  # fmt: skip
+    if unused:
+        raise ArtganError(f"{', '.join(unused)} is for a run, not a samples folder")
+    entry = evaluate_folder(
+        args.samples,
+        args.data,
+        metrics=args.metrics,
+        n=args.n,
+        size=args.size,
+        features=args.features or "efficientnet-lite0",
+        seed=args.seed,
+        device=args.device,
     )
     print(format_table(entry))
     return 0

@@ -65,16 +65,20 @@ def parse_metrics(metrics, kind: str, model_name: str, likelihood: bool = False)
     if metrics is None or metrics == "" or metrics == []:
         nll = ["nll"] if likelihood and "nll" in output.metrics else []
         return list(output.default_metrics) + nll
+    return checked_names(metrics, output.metrics, f"{kind} models ({model_name})")
+
+
+def checked_names(metrics, valid, what: str) -> list[str]:
+    """Metric names from a comma string or a list, lower-cased, deduplicated, each in
+    ``valid`` (else an error naming ``what`` they are for and the valid ones)."""
     names = [
         m.strip().lower() for m in (metrics.split(",") if isinstance(metrics, str) else metrics)
     ]
     names = [m for m in names if m]
-    valid = output.metrics
     unknown = [m for m in names if m not in valid]
     if unknown:
         raise ConfigError(
-            f"unknown metric {', '.join(unknown)} for {kind} models ({model_name}); "
-            f"valid: {', '.join(valid)}"
+            f"unknown metric {', '.join(unknown)} for {what}; valid: {', '.join(valid)}"
         )
     return list(dict.fromkeys(names))
 
@@ -107,10 +111,16 @@ def load_real(model, config: DataConfig):
             f"{config.source} gives images of shape {tuple(train.x.shape[1:])}, but the model "
             f"makes {expected}"
         )
+    return reference_and_held_out(train, config, size)
+
+
+def reference_and_held_out(train: InMemoryDataset, config: DataConfig, size: int):
+    """The reference images, the held-out ones (uint8), a description of the held-out part and
+    the dataset index of each reference image (None: the identity). Held out: the data's test
+    split; without one, two disjoint seeded halves."""
     if config.source in DATASETS or config.held_out_fraction > 0:
         held = load_dataset(dataclasses.replace(config, split="test", limit=0), size)
         return train.x.cpu(), held.x.cpu(), "test split", None
-    # No held-out part: two disjoint halves, seeded.
     order = torch.randperm(len(train), generator=torch.Generator().manual_seed(config.seed))
     half = len(order) // 2
     x = train.x.cpu()
@@ -128,8 +138,8 @@ def score_pair(ref, other, names: list[str], probs=None, ref_probs=None) -> dict
     if "fid" in names:
         out["fid"] = fn.fid_from_features(ref, other)
     if "kid" in names:
-        mean, std = fn.kid(ref, other, subset_size=min(KID_SUBSET, len(ref), len(other)))
-        out["kid"] = {"mean": mean, "std": std}
+        mean, std = fn.kid(ref, other, subset_size=KID_SUBSET)
+        out["kid"] = {"mean": mean, "std": std, "spread": kid_spread(len(ref), len(other))}
     if "pr" in names:
         out["precision"], out["recall"] = fn.precision_recall(ref, other, k=3)
     if "dc" in names:
@@ -140,6 +150,13 @@ def score_pair(ref, other, names: list[str], probs=None, ref_probs=None) -> dict
         if ref_probs is not None:
             out["classes"] = class_counts(probs, ref_probs)
     return out
+
+
+def kid_spread(n_ref: int, n_other: int) -> str:
+    """What the ± beside KID is (functional.kid picks it by sample count)."""
+    if min(n_ref, n_other) < 2 * KID_SUBSET:
+        return "jackknife standard error (too few images for subsets of 1000)"
+    return f"std over 100 subsets of {KID_SUBSET}"
 
 
 def class_counts(probs: torch.Tensor, ref_probs: torch.Tensor) -> dict:
