@@ -53,6 +53,16 @@ TINY_MODELS = {
     },
     "fastgan": {"name": "fastgan", "image_size": 128, "channels": 3, "width": 8, "z_dim": 16},
     "inpaint": {"name": "inpaint", "image_size": 32, "channels": 3, "width": 8, "depth": 2},
+    "lama": {
+        "name": "lama",
+        "image_size": 32,
+        "channels": 3,
+        "width": 8,
+        "depth": 2,
+        "blocks": 1,
+        "d_width": 4,
+        "perceptual_blocks": 2,
+    },
     "cyclegan": {
         "name": "cyclegan",
         "image_size": 16,

@@ -24,9 +24,9 @@ def _pixels(path):
 def runs(tmp_path_factory):
     root = tmp_path_factory.mktemp("restore")
     runs = {}
-    for family in ("srresnet", "inpaint", "dcgan", "cyclegan"):
+    for family in ("srresnet", "inpaint", "lama", "dcgan", "cyclegan"):
         config = tiny_run_config(family, steps=2, run_dir=str(root / family))
-        if family in ("srresnet", "inpaint"):
+        if family in ("srresnet", "inpaint", "lama"):
             config["data"] = {"source": "art", "size": 40}  # RGB paintings
         runs[family] = artgan.train(config)
     return runs
@@ -71,7 +71,8 @@ def test_upscale_errors_are_one_line(runs, tmp_path, capsys):
     assert not (tmp_path / "o.png").exists()
 
 
-def test_inpaint_fills_the_hole_and_keeps_the_rest_exactly(runs, tmp_path):
+@pytest.mark.parametrize("family", ["inpaint", "lama"])
+def test_inpaint_fills_the_hole_and_keeps_the_rest_exactly(runs, tmp_path, family):
     rng = np.random.default_rng(1)
     picture = rng.integers(0, 256, (32, 40, 3), dtype=np.uint8)
     damaged = _save(tmp_path / "damaged.png", picture)
@@ -83,7 +84,7 @@ def test_inpaint_fills_the_hole_and_keeps_the_rest_exactly(runs, tmp_path):
         main(
             [
                 "inpaint",
-                str(runs["inpaint"]),
+                str(runs[family]),
                 str(damaged),
                 "--mask",
                 str(mask_path),
@@ -99,7 +100,7 @@ def test_inpaint_fills_the_hole_and_keeps_the_rest_exactly(runs, tmp_path):
     assert np.array_equal(restored[~hole], picture[~hole])
     assert not np.array_equal(restored[hole], picture[hole])  # the hole was redrawn
     record = read_record(out)
-    assert record["model_family"] == "inpaint"
+    assert record["model_family"] == family
     assert record["params"]["hole_fraction"] == pytest.approx(hole.mean(), abs=1e-4)
 
 
@@ -111,7 +112,7 @@ def test_inpaint_errors_are_one_line(runs, tmp_path, capsys):
     assert "16" in _error(capsys)
     good_mask = _save(tmp_path / "g.png", np.zeros((32, 32), np.uint8))
     assert main(["inpaint", str(runs["srresnet"]), str(image), "--mask", str(good_mask), *out]) == 2
-    assert "inpaint run" in _error(capsys)
+    assert "needs a run of inpaint or lama" in _error(capsys)
     assert not (tmp_path / "o.png").exists()
 
 

@@ -61,3 +61,11 @@ def test_load_mask_errors(tmp_path):
         load_mask(tmp_path / "bad.png", 10, 14)
     with pytest.raises(DataError, match="not found"):
         load_mask(tmp_path / "missing.png", 10, 14)
+
+
+def test_wide_masks_are_larger_than_boxes_and_strokes():
+    rng = np.random.default_rng(0)
+    coverage = {
+        kind: random_masks(64, 64, rng, (kind,)).mean().item() for kind in ("box", "stroke", "wide")
+    }
+    assert coverage["wide"] > 1.5 * max(coverage["box"], coverage["stroke"]), coverage

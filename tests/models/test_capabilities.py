@@ -46,6 +46,7 @@ DECLARED = {
     "dcgan": {LatentGenerator},
     "fastgan": {LatentGenerator},
     "inpaint": {Inpainter, ImageToImage},
+    "lama": {Inpainter, ImageToImage},
     "mlp": {LatentGenerator},
     "pix2pix": {Translator, ImageToImage},
     "resnet": {LatentGenerator},
@@ -151,6 +152,7 @@ def test_upscalers_and_inpainters_transform_given_images_and_invent_none():
         ("srresnet", "srresnet upscales images: pass inputs=.*artgan upscale"),
         ("srgan", "srgan upscales images: pass inputs=.*artgan upscale"),
         ("inpaint", "inpaint fills holes in images: pass images=.*artgan inpaint"),
+        ("lama", "lama fills holes in images: pass images=.*artgan inpaint"),
     ):
         model = make(family)
         with pytest.raises(ConfigError, match=message):

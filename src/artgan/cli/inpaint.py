@@ -13,6 +13,7 @@ import torch
 from ..data.image_file import read_image, to_tensor
 from ..data.masks import load_mask
 from ..errors import ArtganError
+from ..models import families_with
 from ..models.capabilities import Inpainter
 from ..provenance import write_image
 from ..provenance.record import record_for_model
@@ -24,8 +25,8 @@ DEFAULT_MAX_MEGAPIXELS = 16.0  # the whole image goes through the network at onc
 
 
 def add_parser(subparsers) -> None:
-    p = subparsers.add_parser("inpaint", help="fill masked holes of an image (inpaint runs)")
-    p.add_argument("run", help="inpaint run folder (or checkpoint folder)")
+    p = subparsers.add_parser("inpaint", help="fill masked holes of an image (lama, inpaint runs)")
+    p.add_argument("run", help="lama or inpaint run folder (or checkpoint folder)")
     p.add_argument("image", help="the damaged image")
     p.add_argument("--mask", required=True, help="mask image of the same size: white = hole")
     p.add_argument("--out", required=True, help="output image (.png, .jpg, .webp)")
@@ -44,8 +45,8 @@ def run(args) -> int:
     model = load_model(args.run, device=args.device, allow_nonfinite=args.force)
     if not isinstance(model, Inpainter):
         raise ArtganError(
-            f"{args.run} holds {model.name} weights; inpainting needs an inpaint run "
-            "(artgan train --model inpaint --data ./images)"
+            f"{args.run} holds {model.name} weights; inpainting needs a run of "
+            f"{' or '.join(families_with(Inpainter))} (artgan train --model lama --data ./images)"
         )
     color = "grey" if model.config.channels == 1 else "rgb"
     image = read_image(args.image, color)

@@ -3,7 +3,10 @@
 A mask is 1 where pixels are missing (the hole) and 0 where they are kept. Training draws a new
 mask per image: rectangles as in context encoders (Pathak et al. 2016), or free-form brush
 strokes as in DeepFill v2 (Yu et al. 2019, "Free-Form Image Inpainting with Gated Convolution",
-Algorithm 1: a random walk of line segments of random width, joined by round caps).
+Algorithm 1: a random walk of line segments of random width, joined by round caps), or LaMa's
+large masks (Suvorov et al. 2022, "Resolution-robust Large Mask Inpainting with Fourier
+Convolutions", section 3.3): thick strokes or several large boxes, holes far wider than the
+other two kinds, so that a model learns to fill what its receptive field must reach across.
 In a mask file white (> 127 after conversion to grey) is the hole.
 """
 
@@ -19,7 +22,7 @@ from PIL import Image, ImageDraw
 from ..errors import ConfigError, DataError
 from .image_file import read_image
 
-MASK_KINDS = ("box", "stroke")
+MASK_KINDS = ("box", "stroke", "wide")
 
 
 def box_mask(
@@ -42,6 +45,7 @@ def stroke_mask(
     max_strokes: int = 4,
     max_vertices: int = 8,
     max_width_frac: float = 0.12,
+    min_width_frac: float = 0.04,
 ) -> np.ndarray:
     """Free-form brush strokes (DeepFill v2's random walk): (H, W) bool."""
     side = min(height, width)
@@ -49,7 +53,7 @@ def stroke_mask(
     draw = ImageDraw.Draw(image)
     for _ in range(int(rng.integers(1, max_strokes + 1))):
         x, y = float(rng.uniform(0, width)), float(rng.uniform(0, height))
-        brush = max(2, round(side * rng.uniform(0.04, max_width_frac)))
+        brush = max(2, round(side * rng.uniform(min_width_frac, max_width_frac)))
         angle = rng.uniform(0, 2 * math.pi)
         for _ in range(int(rng.integers(2, max_vertices + 1))):
             angle += rng.uniform(-math.pi / 2, math.pi / 2)
@@ -63,8 +67,31 @@ def stroke_mask(
     return np.asarray(image) > 127
 
 
+def wide_mask(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
+    """LaMa's wide masks (its "thick" strokes and boxes, scaled from 256 px): half of them
+    1-4 strokes with a brush of 10-30 % of the side, half of them 1-3 boxes with sides
+    20-60 %: (H, W) bool, typically a quarter to a half of the image."""
+    if rng.uniform() < 0.5:
+        return stroke_mask(
+            height,
+            width,
+            rng,
+            max_strokes=4,
+            max_vertices=5,
+            max_width_frac=0.3,
+            min_width_frac=0.1,
+        )
+    mask = np.zeros((height, width), dtype=bool)
+    for _ in range(int(rng.integers(1, 4))):
+        mask |= box_mask(height, width, rng, min_frac=0.2, max_frac=0.6)
+    return mask
+
+
+MASK_DRAWERS = {"box": box_mask, "stroke": stroke_mask, "wide": wide_mask}
+
+
 def random_masks(
-    n: int, size: int, rng: np.random.Generator, kinds: tuple[str, ...] = MASK_KINDS
+    n: int, size: int, rng: np.random.Generator, kinds: tuple[str, ...] = ("box", "stroke")
 ) -> torch.Tensor:
     """``n`` masks, each of a kind drawn from ``kinds``: float (n, 1, size, size) of 0/1."""
     for kind in kinds:
@@ -73,8 +100,7 @@ def random_masks(
     out = np.zeros((n, 1, size, size), dtype=np.float32)  # (N, 1, H, W)
     for i in range(n):
         kind = kinds[int(rng.integers(0, len(kinds)))]
-        draw = box_mask if kind == "box" else stroke_mask
-        out[i, 0] = draw(size, size, rng)
+        out[i, 0] = MASK_DRAWERS[kind](size, size, rng)
     return torch.from_numpy(out)
 
 

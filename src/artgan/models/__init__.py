@@ -7,6 +7,7 @@ from . import (  # noqa: F401  (registration)
     dcgan,
     fastgan,
     inpaint,
+    lama,
     mlp,
     pix2pix,
     resnet,

@@ -41,34 +41,21 @@ from ..config import DefaultsContext, ModelConfig, budget_presets
 from ..data.masks import MASK_KINDS, random_masks
 from ..errors import ConfigError
 from ..losses.objective import GANObjective, ObjectiveConfig
+from ..nn.hole_fill import pyramid_fill
 from ..nn.image_to_image import PatchDiscriminator
 from ..registry import MODELS
 from .base import Batch, DataSpec, GenerativeModel, Phase, critic_then_generator, make_generator
 from .capabilities import Inpainter
 
 
-@dataclass
-class InpaintConfig(ModelConfig):
-    name: ClassVar[str] = "inpaint"
-    image_size: int = 64
-    channels: int = 3
-    width: int = 32  # generator channels of the first layer (doubled per level, at most 8x)
-    depth: int = 3  # stride-2 levels of the U-Net; inputs are padded to a multiple of 2^depth
-    mid_blocks: int = 4  # dilated residual blocks at the bottom
-    d_width: int = 0  # discriminator channels of the first layer (0 = width)
-    d_layers: int = 3  # PatchGAN stride-2 layers (3: 70x70 patches)
-    masks: str = "box,stroke"  # kinds of training holes: box, stroke, or both
-    l1_weight: float = 100.0  # pix2pix's lambda
-    hole_weight: float = 6.0  # L1 weight of hole pixels relative to known ones
-    adversarial_weight: float = 1.0
-    smooth_start: bool = True  # correct a push-pull fill of the hole instead of drawing it anew
-    objective: ObjectiveConfig = field(default_factory=ObjectiveConfig)
+class HoleFillingConfig(ModelConfig):
+    """What the hole-filling families (inpaint, lama) share: their checks and mask kinds."""
 
-    def __post_init__(self) -> None:
+    def check_hole_filling(self, weights: tuple[str, ...]) -> None:
         if self.channels not in (1, 3):
             raise ConfigError(f"channels must be 1 or 3, got {self.channels}")
-        if self.width < 1 or self.d_width < 0 or self.depth < 1 or self.mid_blocks < 0:
-            raise ConfigError("model.width and model.depth must be positive, mid_blocks >= 0")
+        if self.width < 1 or self.d_width < 0 or self.depth < 1:
+            raise ConfigError("model.width and model.depth must be positive")
         if self.d_layers < 1:
             raise ConfigError("model.d_layers must be at least 1")
         if self.image_size < 2**self.depth or self.image_size % 2**self.depth:
@@ -79,20 +66,51 @@ class InpaintConfig(ModelConfig):
         kinds = self.mask_kinds
         if not kinds or any(k not in MASK_KINDS for k in kinds):
             raise ConfigError(f"model.masks must list some of {', '.join(MASK_KINDS)}")
-        for name in ("l1_weight", "hole_weight", "adversarial_weight"):
+        for name in weights:
             if getattr(self, name) < 0:
                 raise ConfigError(f"model.{name} must be >= 0")
         if self.objective.pack != 1:
-            raise ConfigError("inpaint's discriminator sees the mask; objective.pack must be 1")
+            raise ConfigError(
+                f"{self.name}'s discriminator sees the mask; objective.pack must be 1"
+            )
         if self.objective.ada:
             raise ConfigError(
-                "objective.ada is not supported by inpaint: its discriminator sees the mask "
+                f"objective.ada is not supported by {self.name}: its discriminator sees the mask "
                 "beside the image, which ADA's geometric transforms would move apart"
             )
 
     @property
     def mask_kinds(self) -> tuple[str, ...]:
         return tuple(k.strip() for k in self.masks.split(",") if k.strip())
+
+    def with_data(self, spec: DataSpec):
+        if len(spec.shape) != 3:
+            raise ConfigError(f"{self.name} needs image data")
+        self.channels = spec.shape[0]
+        return self
+
+
+@dataclass
+class InpaintConfig(HoleFillingConfig):
+    name: ClassVar[str] = "inpaint"
+    image_size: int = 64
+    channels: int = 3
+    width: int = 32  # generator channels of the first layer (doubled per level, at most 8x)
+    depth: int = 3  # stride-2 levels of the U-Net; inputs are padded to a multiple of 2^depth
+    mid_blocks: int = 4  # dilated residual blocks at the bottom
+    d_width: int = 0  # discriminator channels of the first layer (0 = width)
+    d_layers: int = 3  # PatchGAN stride-2 layers (3: 70x70 patches)
+    masks: str = "box,stroke"  # kinds of training holes: box, stroke, wide (comma list)
+    l1_weight: float = 100.0  # pix2pix's lambda
+    hole_weight: float = 6.0  # L1 weight of hole pixels relative to known ones
+    adversarial_weight: float = 1.0
+    smooth_start: bool = True  # correct a push-pull fill of the hole instead of drawing it anew
+    objective: ObjectiveConfig = field(default_factory=ObjectiveConfig)
+
+    def __post_init__(self) -> None:
+        if self.mid_blocks < 0:
+            raise ConfigError("model.mid_blocks must be >= 0")
+        self.check_hole_filling(("l1_weight", "hole_weight", "adversarial_weight"))
 
     @classmethod
     def presets(cls, context: DefaultsContext) -> dict[str, dict[str, Any]]:
@@ -105,12 +123,6 @@ class InpaintConfig(ModelConfig):
                 "train.steps": (300, 2000, 20000),
             }
         )
-
-    def with_data(self, spec: DataSpec) -> InpaintConfig:
-        if len(spec.shape) != 3:
-            raise ConfigError("inpaint needs image data")
-        self.channels = spec.shape[0]
-        return self
 
 
 def _conv_block(cin: int, cout: int, stride: int = 1, kernel: int = 3) -> nn.Sequential:
@@ -134,22 +146,6 @@ class DilatedBlock(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x + self.body(x)
-
-
-def pyramid_fill(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """``x`` (B, C, H, W) with its holes (``mask`` (B, 1, H, W) = 1) filled by push-pull: at
-    each coarser scale each cell holds the mean of the known pixels below it; then, from the
-    coarsest scale up, a cell that knows nothing takes the upsampled coarser value."""
-    values, weights = [x * (1 - mask)], [1 - mask]
-    while min(values[-1].shape[-2:]) > 1:  # push: sums of known values and their counts
-        values.append(4 * F.avg_pool2d(values[-1], 2, ceil_mode=True))
-        weights.append(4 * F.avg_pool2d(weights[-1], 2, ceil_mode=True))
-    filled = values[-1] / weights[-1].clamp_min(1e-8)
-    for value, weight in zip(reversed(values[:-1]), reversed(weights[:-1])):  # pull
-        up = F.interpolate(filled, size=value.shape[-2:], mode="bilinear", align_corners=False)
-        known = weight.clamp(max=1.0)  # a cell with one known pixel below trusts its mean
-        filled = value / weight.clamp_min(1e-8) * known + up * (1 - known)
-    return x * (1 - mask) + filled * mask
 
 
 class InpaintGenerator(nn.Module):
@@ -210,10 +206,11 @@ class MaskedPatchDiscriminator(nn.Module):
 class Inpaint(GenerativeModel, Inpainter):
     name = "inpaint"
     config_class = InpaintConfig
+    generator_class: ClassVar[type[nn.Module]] = InpaintGenerator
 
     def __init__(self, config) -> None:
         super().__init__(config)
-        self.G = InpaintGenerator(config)
+        self.G = self.generator_class(config)
         self.D = MaskedPatchDiscriminator(config)
         self.objective = GANObjective(config.objective)
 
@@ -283,7 +280,6 @@ class Inpaint(GenerativeModel, Inpainter):
         return masks.to(x.device, x.dtype)
 
     def train_step(self, phase: str, batch: Batch, step: int) -> dict[str, torch.Tensor]:
-        c = self.config
         x = batch.x
         mask = self.training_masks(x)
         if phase == "D":
@@ -291,6 +287,14 @@ class Inpaint(GenerativeModel, Inpainter):
                 _, completed = self.complete(x, mask)
             return self.objective.discriminator_losses(self.D, x, completed, mask=mask)
         out, completed = self.complete(x, mask)
+        return self.generator_losses(x, mask, out, completed)
+
+    def generator_losses(
+        self, x: torch.Tensor, mask: torch.Tensor, out: torch.Tensor, completed: torch.Tensor
+    ) -> dict[str, torch.Tensor]:
+        """The G phase's named losses, ``loss`` their weighted sum: the hole-weighted L1 on
+        the raw output and the adversarial loss on the completed image."""
+        c = self.config
         weights = c.hole_weight * mask + (1 - mask)
         l1 = ((out.float() - x).abs() * weights).mean()
         out_losses = {"l1": l1.detach()}
@@ -298,7 +302,7 @@ class Inpaint(GenerativeModel, Inpainter):
         if c.adversarial_weight > 0:
             adv = self.objective.generator_losses(self.D, completed, real=x, mask=mask)
             loss = loss + c.adversarial_weight * adv["loss"]
-            out_losses["g_adv"] = adv["g_adv"]
+            out_losses.update({k: v for k, v in adv.items() if k != "loss"})
         out_losses["loss"] = loss
         return out_losses
 

@@ -1,0 +1,76 @@
+"""LaMa (fast Fourier convolution inpainting) specifics beyond the shared model checks and
+the inpainters' tests of test_inpaint.py (known pixels kept exactly at any size)."""
+
+import numpy as np
+import pytest
+import torch
+
+from artgan.data.masks import random_masks
+from artgan.errors import ConfigError
+from artgan.models import Batch
+from artgan.models.lama import FFCResBlock, FourierUnit, Lama
+from artgan.nn.hole_fill import harmonic_fill
+from tests.models.test_inpaint import fit_one_batch
+from tests.models.test_inpaint import tiny as tiny_inpainter
+
+
+def tiny(**changes) -> Lama:
+    return tiny_inpainter("lama", **changes)
+
+
+def test_lama_starts_at_the_harmonic_fill_and_ignores_the_hidden_pixels():
+    model = tiny()
+    x = torch.rand(2, 3, 32, 32) * 2 - 1
+    mask = random_masks(2, 32, np.random.default_rng(4), ("wide",))
+    out = model.inpaint(x, mask)
+    torch.testing.assert_close(out, harmonic_fill(x, mask).clamp(-1, 1))
+    other = torch.where(mask.bool(), torch.rand_like(x), x)  # only the hidden pixels differ
+    assert torch.allclose(model.inpaint(other, mask), out)
+
+
+def test_fourier_unit_reaches_across_the_whole_feature_map():
+    """One pixel changed in a corner changes the output at the opposite corner: the global
+    receptive field that a 3x3 convolution lacks."""
+    torch.manual_seed(0)
+    unit = FourierUnit(4).eval()
+    x = torch.randn(1, 4, 16, 16)
+    y = x.clone()
+    y[..., 0, 0] += 5.0
+    assert (unit(x) - unit(y))[..., 15, 15].abs().max() > 1e-4
+    block = FFCResBlock(8, 0.75)
+    assert block(torch.randn(2, 8, 16, 12)).shape == (2, 8, 16, 12)
+
+
+def stripes(n: int, size: int = 32) -> torch.Tensor:
+    """Vertical stripes of random phase: what a hole hides follows from its sides, but a
+    smooth (harmonic) fill greys it out."""
+    phase = torch.rand(n, 1, 1, 1) * 6.28
+    columns = torch.arange(size).float()
+    return torch.sin(columns * 6.28 / 6 + phase).expand(n, 3, size, size)  # (B, C, H, W)
+
+
+def test_a_few_training_steps_lower_the_hole_error_and_report_every_loss():
+    first, last = fit_one_batch(tiny(adversarial_weight=0.0), Batch(stripes(4)))
+    assert {"l1", "perceptual", "loss"} <= set(first)
+    assert last["l1"] < 0.9 * first["l1"]
+
+
+def test_the_generator_phase_includes_the_adversarial_and_feature_matching_terms():
+    model = tiny()
+    losses = model.train_step("G", Batch(torch.rand(2, 3, 32, 32) * 2 - 1), 0)
+    assert {"g_adv", "fm", "perceptual", "l1"} <= set(losses)
+    assert torch.isfinite(losses["loss"])
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"global_ratio": 1.0}, "global_ratio"),
+        ({"perceptual_blocks": 0}, "perceptual_blocks"),
+        ({"masks": "box,blob"}, "model.masks"),
+        ({"image_size": 30}, "multiple of 2"),
+    ],
+)
+def test_bad_options_are_config_errors(change, message):
+    with pytest.raises(ConfigError, match=message):
+        tiny(**change)
