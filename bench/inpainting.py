@@ -88,7 +88,7 @@ def test_holes(tiles: list[np.ndarray]) -> list[tuple[str, np.ndarray, np.ndarra
 
 
 def fill_model(model, image: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    x = torch.from_numpy(image).permute(2, 0, 1)[None].float() / 127.5 - 1
+    x = torch.from_numpy(image.copy()).permute(2, 0, 1)[None].float() / 127.5 - 1  # writable
     m = torch.from_numpy(mask.astype(np.float32))[None, None]
     y = model.inpaint(x, m)[0]
     return ((y + 1) * 127.5).round().clamp(0, 255).byte().permute(1, 2, 0).numpy()
