@@ -3,7 +3,9 @@
 ``ring8``: 8 Gaussians on the unit circle at angles 2*pi*i/8, std 0.01; ``grid25``: 25 Gaussians
 at {-4, -2, 0, 2, 4}^2, std 0.05. Each run trains artgan's MLP GAN with the shipped default 2-D
 configuration (models/mlp.py ``POINT_DEFAULTS``), changing only the objective/stabiliser of the
-row, then scores 2,500 samples of the EMA generator (metrics/mode_coverage.py): modes with at
+row, which brings that objective's recipe as a user's run would (losses/recipes.py: for 2-D
+points WGAN-GP's authors' 2-D settings, 5 critic steps; PacGAN's batch counted in packed
+samples), then scores 2,500 samples of the EMA generator (metrics/mode_coverage.py): modes with at
 least one high-quality sample (within 3 std of its nearest mean), the high-quality share, and
 the reverse KL of the high-quality mode histogram against uniform. Mean +- std over the seeds,
 printed beside the published rows. Wall and CPU seconds cover the whole ``artgan.train`` call
@@ -294,8 +296,11 @@ def main(argv: list[str] | None = None) -> int:
         + (f"{steps} steps per run" if steps else "the default configuration's steps")
         + f"; {how}.",
         "Every artgan row uses the default 2-D configuration (models/mlp.py POINT_DEFAULTS: "
-        "architecture, optimizer, batch, EMA, step budget) and changes only the objective; "
-        "samples come from the EMA generator. Published rows are the papers' own settings.",
+        "architecture, optimizer, batch, EMA, step budget) and changes only the objective, "
+        "which brings its recipe where it has one (losses/recipes.py: WGAN-GP its authors' "
+        "2-D settings, Adam(1e-4, 0.5, 0.9), 5 critic steps, penalty 0.1, no R1; PacGAN4 a "
+        "batch of 4 x 256 samples); samples come from the EMA generator. Published rows are the "
+        "papers' own settings.",
         *target_check(results),
         *[
             f"{row} is the same configuration as {original} (run once)"

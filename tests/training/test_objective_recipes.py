@@ -34,12 +34,21 @@ def dry_run(capsys, *args: str) -> tuple[dict, str]:
     return json.loads(captured.out), captured.err
 
 
-@pytest.mark.parametrize("data", ["ring8", "art"])  # the MLP's 2-D defaults; DCGAN's
-def test_choosing_wgan_gp_brings_its_papers_recipe_and_dry_run_says_so(data, capsys):
-    config, said = dry_run(capsys, "--data", data, "--loss", "wgan-gp")
+def test_choosing_wgan_gp_brings_its_papers_recipe_and_dry_run_says_so(capsys):
+    config, said = dry_run(capsys, "--data", "art", "--loss", "wgan-gp")  # DCGAN's Adam(2e-4, 0.5)
     for dotted, value in WGAN_GP.items():
         assert lookup(config, dotted) == value, dotted
-    assert "recipe of wgan-gp (Gulrajani et al. 2017" in said and "n_critic 5" in said
+    assert "recipe of wgan-gp (Gulrajani et al. 2017, Algorithm 1)" in said
+    assert "n_critic 5" in said
+
+
+def test_on_2d_points_wgan_gp_brings_the_papers_2d_settings(capsys):
+    config, said = dry_run(capsys, "--data", "ring8", "--loss", "wgan-gp")  # over the MLP's
+    points = LOSS_RECIPES["wgan-gp"].points
+    for dotted, value in points.settings.items():
+        assert lookup(config, dotted) == value, dotted
+    assert config["model"]["objective"]["gp_weight"] == 0.1  # gan_toy.py's lambda
+    assert "their 2-D settings" in said
 
 
 def test_the_recipe_wins_over_the_familys_defaults_but_not_over_the_user(tmp_path, capsys):

@@ -167,7 +167,9 @@ def chosen_recipes(
     own = {**asdict(objective.default_factory()), **_under(prefix, family)}
     chosen = {key: _setting(prefix + key, base, overrides) for key in ("loss", "pack")}
     batch = family.get("train.batch_size", TrainConfig.batch_size)  # the one packing scales
-    return objective_recipes({k: v for k, v in chosen.items() if v is not None}, own, int(batch))
+    points = is_point_source(_context(base, overrides).source)
+    chosen = {k: v for k, v in chosen.items() if v is not None}
+    return objective_recipes(chosen, own, int(batch), points)
 
 
 def _under(prefix: str, dotted: dict[str, Any]) -> dict[str, Any]:
