@@ -17,8 +17,8 @@ bench), and separately each tile with a large LaMa-style hole (``wide``), filled
 Metrics inside the hole only (artgan.metrics.restoration): PSNR over the hole's pixels (RGB,
 8-bit range) and the mean of Wang et al.'s SSIM map (Gaussian sigma 1.5, per channel) over
 them. Means over the test tiles, by mask kind. A sheet of large-hole results is written to
-bench/out/inpainting/large_holes.png (rows: hole shown white, harmonic, Telea, inpaint, lama,
-original).
+bench/out/inpainting/large_holes.png (one tile a row; columns: hole shown white, harmonic, Telea,
+inpaint, lama, original).
 
     python bench/inpainting.py                 # trains both families (30 CPU-min each), scores
     python bench/inpainting.py --reuse         # scores the runs already in bench/out/inpainting
@@ -36,7 +36,7 @@ from PIL import Image
 
 from artgan.data.masks import box_mask, stroke_mask, wide_mask
 from artgan.metrics.restoration import harmonic_fill, hole_psnr, hole_ssim
-from artgan.sample import enlarge_for_display, make_grid
+from artgan.sample import enlarge_for_display, grid_pixels
 from artgan.training.checkpoint import load_model
 from common import CpuShare, machine_lines, write_report
 from inpainting_train import SIZE, SR_TILES, WORK, last_step, train
@@ -102,7 +102,7 @@ def write_sheet(rows: list[np.ndarray], columns: int) -> str:
     """Tiles (uint8 H, W, 3) in rows of ``columns`` -> one enlarged PNG for a person."""
     x = torch.from_numpy(np.stack(rows)).permute(0, 3, 1, 2).float() / 127.5 - 1  # (N, C, H, W)
     path = WORK / "large_holes.png"
-    Image.fromarray(enlarge_for_display(make_grid(x, columns=columns))).save(path)
+    Image.fromarray(enlarge_for_display(grid_pixels(x, columns=columns))).save(path)
     return str(path)
 
 
@@ -165,7 +165,7 @@ def main() -> None:
         + " of a tile on average",
         "- PSNR (dB) over hole pixels (RGB); SSIM: Wang et al.'s map (Gaussian sigma 1.5) "
         "averaged over hole pixels; Δ: against the harmonic fill on the same holes",
-        f"- large-hole sheet: {sheet_path} (rows: hole, {', '.join(methods)}, original)",
+        f"- large-hole sheet: {sheet_path} (one tile a row; columns: hole, {', '.join(methods)}, original)",
         f"- other processes used {other:.0%} of the CPU meanwhile" if other is not None else "",
         "",
         "| method | holes | PSNR (dB) | SSIM | Δ PSNR | Δ SSIM |",
