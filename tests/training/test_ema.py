@@ -45,3 +45,31 @@ def test_standing_statistics_take_fewer_samples_for_large_images():
     assert standing_statistics_batches(128 * 128 * 3) == (16, 16)
     assert standing_statistics_batches(1024 * 1024 * 3) == (16, 16)
     assert standing_statistics_batches(2) == (16, 64)
+
+
+def reference_ema(shadow: dict, live: dict, decay: float) -> dict:
+    """The textbook per-parameter update, one tensor at a time."""
+    return {name: decay * shadow[name] + (1.0 - decay) * live[name] for name in shadow}
+
+
+def test_foreach_update_equals_the_per_parameter_update():
+    from artgan.training.ema import EMA, ema_decay
+
+    torch.manual_seed(0)
+    live = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3), torch.nn.BatchNorm2d(8))
+    live.to(memory_format=torch.channels_last)  # as the trainer keeps a DCGAN
+    ema = EMA(live, decay=0.999, start=2)
+    expected = {k: v.clone() for k, v in live.named_parameters()}
+    for step in range(6):
+        with torch.no_grad():
+            for p in live.parameters():
+                p.add_(torch.randn_like(p))
+        live(torch.randn(4, 3, 8, 8))  # moves the batch-norm statistics
+        ema.update(live, step)
+        current = {k: v.detach() for k, v in live.named_parameters()}
+        expected = reference_ema(expected, current, ema_decay(0.999, step, start=2))
+        for name, value in ema.shadow.named_parameters():
+            torch.testing.assert_close(value, expected[name], rtol=1e-6, atol=1e-6)
+        for (name, value), (_, own) in zip(ema.shadow.named_buffers(), live.named_buffers()):
+            assert torch.equal(value, own), name  # statistics are carried, not averaged
+    assert ema_decay(0.999, 1, start=2) == 0.0 and 0 < ema_decay(0.999, 5, start=2) < 0.999

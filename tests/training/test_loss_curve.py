@@ -24,6 +24,7 @@ def _entries(n=30):
                 "img_per_s": 100.0,
                 "data_s": 0.01,
                 "step_s": 0.2,
+                "cpu_s": 0.3,
                 "lr_g_factor": 1.0,
             }
         )
@@ -40,7 +41,7 @@ def test_losses_and_d_outputs_are_separate_panels_with_matching_labels():
     assert panels["outputs"] == [("d_fake", "d_fake"), ("d_real", "d_real")]
     assert panels["ada"] == [("ada_p", "ada_p"), ("ada_rt", "ada_rt")]
     plotted = {key for lines in panels.values() for key, _ in lines}
-    assert not plotted & {"img_per_s", "data_s", "step_s", "lr_g_factor"}
+    assert not plotted & {"img_per_s", "data_s", "step_s", "cpu_s", "lr_g_factor"}
 
 
 def test_the_plot_has_two_panels_and_the_ada_axis(tmp_path, monkeypatch):

@@ -188,6 +188,7 @@ class DCGAN(GAN):
     config_class = DCGANConfig
     # bench/truncation.py: FID and KID worse at every T, resample or scale (BENCHMARKS.md)
     truncation_helps = False
+    channels_last = True
 
     def build_networks(self):
         G, D = DCGANGenerator(self.config), DCGANDiscriminator(self.config)

@@ -10,6 +10,14 @@ get the labels of the real batch they are judged beside, so classes are drawn as
 data has them. With ``model.cond_d acgan`` (Odena et al. 2017, "Conditional Image Synthesis with
 Auxiliary Classifier GANs") both players also minimise the cross-entropy of D's class
 prediction (``D.classify``), D on real and fake images, G on its fakes.
+
+One generator forward a step (as the reference DCGAN loop, Radford et al.'s PyTorch example,
+takes it): when D is trained once a step, the D phase makes its fake batch *with* the graph
+and the G phase that follows in the same step judges that same batch again with the updated D,
+instead of drawing new latents and running G a second time. G has not changed in between (only
+D stepped), so the update is the one a fresh forward from the same latents would give, at one
+forward pass less. With several critic steps a step (WGAN, WGAN-GP), the papers' loops draw
+fresh latents for G, and so does this class. :meth:`GAN.reuses_fake` says which.
 """
 
 from __future__ import annotations
@@ -50,6 +58,7 @@ class GAN(GenerativeModel, LatentGenerator):
             )
         self.G, self.D = self.build_networks()
         self.objective = GANObjective(config.objective)
+        self._kept_fake: tuple | None = None  # (step, fake, *labels): see reuses_fake
 
     def build_networks(self) -> tuple[torch.nn.Module, torch.nn.Module]:
         raise NotImplementedError
@@ -166,16 +175,41 @@ class GAN(GenerativeModel, LatentGenerator):
     def _noise(self, batch: Batch) -> torch.Tensor:
         return torch.randn(batch.x.shape[0], self.z_dim, device=batch.x.device)
 
+    def reuses_fake(self) -> bool:
+        """True when the G phase judges the D phase's fake batch again (module docstring):
+        one D step per step, and no feature matching in a conditional model (whose real
+        features would then be read with labels of another batch)."""
+        o = self.config.objective
+        return o.critic_steps == 1 and not (self.conditional and o.feature_matching > 0)
+
+    def _fake_for_d(self, batch: Batch, step: int, *y: torch.Tensor) -> torch.Tensor:
+        """The D phase's fake batch; kept, with its graph, for the G phase of this step when
+        :meth:`reuses_fake`. The D losses see it detached."""
+        if not self.reuses_fake():
+            with torch.no_grad():
+                return self.G(self._noise(batch), *y)
+        fake = self.G(self._noise(batch), *y)
+        self._kept_fake = (step, fake, *y)
+        return fake.detach()
+
+    def _kept_fake_for(self, batch: Batch, step: int) -> tuple | None:
+        """(fake, *labels) the D phase of this step kept, taken once; None when there is none
+        (a G phase called on its own, or another batch size)."""
+        kept, self._kept_fake = self._kept_fake, None
+        if kept is None or kept[0] != step or kept[1].shape[0] != batch.x.shape[0]:
+            return None
+        return kept[1:]
+
     def train_step(self, phase: str, batch: Batch, step: int) -> dict[str, torch.Tensor]:
         if self.conditional:
-            return self._conditional_step(phase, batch)
+            return self._conditional_step(phase, batch, step)
         if phase == "D":
-            with torch.no_grad():
-                fake = self.G(self._noise(batch))
+            fake = self._fake_for_d(batch, step)
             return self.objective.discriminator_losses(
                 self.D, batch.x, fake, real_extra=self.real_extra_losses()
             )
-        fake = self.G(self._noise(batch))
+        kept = self._kept_fake_for(batch, step)
+        fake = kept[0] if kept else self.G(self._noise(batch))
         return self.objective.generator_losses(self.D, fake, real=batch.x)
 
     def real_extra_losses(self):
@@ -184,14 +218,13 @@ class GAN(GenerativeModel, LatentGenerator):
         FastGAN's self-supervised reconstruction is one."""
         return None
 
-    def _conditional_step(self, phase: str, batch: Batch) -> dict[str, torch.Tensor]:
+    def _conditional_step(self, phase: str, batch: Batch, step: int) -> dict[str, torch.Tensor]:
         if batch.y is None:
             raise ConfigError("a conditional model needs labelled batches (data with classes)")
         y = as_soft_labels(batch.y, self.config.num_classes)
         acgan = self.config.cond_d == "acgan"
         if phase == "D":
-            with torch.no_grad():
-                fake = self.G(self._noise(batch), y)
+            fake = self._fake_for_d(batch, step, y)
             losses = self.objective.discriminator_losses(
                 self.D, batch.x, fake, real_extra=self.real_extra_losses(), y=y
             )
@@ -200,7 +233,9 @@ class GAN(GenerativeModel, LatentGenerator):
                 losses["loss"] = losses["loss"] + self.config.acgan_weight * cls
                 losses["d_cls"] = cls.detach()
             return losses
-        fake = self.G(self._noise(batch), y)
+        kept = self._kept_fake_for(batch, step)
+        # A kept fake is judged with the labels it was made for.
+        fake, y = kept if kept else (self.G(self._noise(batch), y), y)
         losses = self.objective.generator_losses(self.D, fake, real=batch.x, y=y)
         if acgan:
             cls = self._class_loss(fake, y)

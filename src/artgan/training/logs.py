@@ -104,7 +104,7 @@ class TrainingLog:
 
 
 # Logged but not plotted: rates, timings, the learning-rate factor.
-LOSS_KEYS_SKIPPED = ("lr", "img_per_s", "step", "data_s", "step_s")
+LOSS_KEYS_SKIPPED = ("lr", "img_per_s", "step", "data_s", "step_s", "cpu_s")
 D_OUTPUT_PREFIXES = ("d_real", "d_fake")  # D's mean output on real and fake batches (logits)
 
 
