@@ -105,14 +105,39 @@ def _own_cpu_seconds() -> float:
     return total
 
 
+def process_tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) of a running process and all its living descendants (for
+    example a training and its DataLoader workers), from /proc; 0 for a process gone."""
+    total, pending, tick = 0.0, [pid], os.sysconf("SC_CLK_TCK")
+    while pending:
+        current = pending.pop()
+        try:
+            stat = Path(f"/proc/{current}/stat").read_text()
+            fields = stat[stat.rindex(")") + 2 :].split()  # after "pid (name) "
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, ValueError):
+            continue
+    return total
+
+
 class CpuShare:
     """Share of the machine's CPU capacity that *other* processes used between ``start`` and
-    ``stop`` (0.0 = the benchmark had the machine to itself; None where /proc/stat is absent)."""
+    ``stop`` (0.0 = the benchmark had the machine to itself; None where /proc/stat is absent).
+    ``tree``: the id of a child process whose whole tree counts as the benchmark's own too."""
+
+    def __init__(self, tree: int | None = None):
+        self._tree = tree
+
+    def _own_seconds(self) -> float:
+        tree = process_tree_cpu_seconds(self._tree) if self._tree is not None else 0.0
+        return _own_cpu_seconds() + tree
 
     def start(self) -> CpuShare:
         self._wall = time.perf_counter()
         self._busy = _busy_cpu_seconds()
-        self._own = _own_cpu_seconds()
+        self._own = self._own_seconds()
         return self
 
     def stop(self) -> float | None:
@@ -120,7 +145,7 @@ class CpuShare:
         if busy is None or self._busy is None:
             return None
         wall = time.perf_counter() - self._wall
-        others = (busy - self._busy) - (_own_cpu_seconds() - self._own)
+        others = (busy - self._busy) - (self._own_seconds() - self._own)
         return max(0.0, others) / max(1e-9, wall * (os.cpu_count() or 1))
 
 

@@ -9,9 +9,9 @@ and only it, patches torch *in its own process* so the package's unchanged code 
   is restored right after (so the DataLoader does not try to pin memory through CUDA);
 - ``Tensor.cuda`` and ``Module.cuda`` return the object unchanged (it stays on the CPU);
 - ``torch.device("cuda:N")`` inside the package's module gives the CPU device;
-- PyPI's torchvision 0.28 is built against CUDA torch, so its compiled ops (``_C.so``: nms,
-  roi_align) cannot load with the CPU torch wheel; its import registers fake kernels for them,
-  which is skipped. lightweight-gan uses only torchvision's transforms and ``save_image``.
+- torchvision is imported through bench/torchvision_cpu.py (PyPI's build cannot load its
+  compiled ops beside the CPU torch wheel); lightweight-gan uses only its transforms and
+  ``save_image``.
 
 The network and training settings are those of lightweight-gan's command line
 (``lightweight_gan --data ...``): fmap_max 512, attention at 32 px, 1x1 discriminator output,
@@ -44,8 +44,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.library
 from torch import nn
+
+from torchvision_cpu import import_torchvision
 
 
 def cpu_seconds() -> float:
@@ -55,12 +56,7 @@ def cpu_seconds() -> float:
 
 def import_on_cpu():
     """lightweight_gan's Trainer with the CPU patches described in the module docstring."""
-    register_fake = torch.library.register_fake
-    torch.library.register_fake = lambda *a, **k: lambda fn: fn
-    try:
-        import torchvision  # noqa: F401  (its fake-kernel registrations need the CUDA ops)
-    finally:
-        torch.library.register_fake = register_fake
+    import_torchvision()
     is_available = torch.cuda.is_available
     torch.cuda.is_available = lambda: True
     try:

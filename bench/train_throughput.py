@@ -1,31 +1,36 @@
-"""Benchmark: DCGAN training speed and peak memory on Fashion-MNIST, artgan's trainer beside
-the textbook PyTorch loop, measured in the same run.
+"""Benchmark: DCGAN training speed, CPU cost and peak memory on Fashion-MNIST: artgan's trainer
+beside the textbook PyTorch loop and the real pytorch/examples DCGAN, measured in the same run.
 
 The configuration is the reference DCGAN (Radford, Metz & Chintala 2016) as the PyTorch
 examples train it: 64x64 images, ngf = ndf = 64, nz = 100, batch 64, Adam(2e-4, beta1 0.5),
-binary cross-entropy. Rows:
+binary cross-entropy. Rows (each side's data pipeline is printed under the table):
 
-- textbook fp32: the loop as tutorials write it (netG/netD of the PyTorch DCGAN example, a
-  DataLoader over decoded 28x28 images that resizes each item to 64 with Pillow and normalises
-  it on access, ToTensor/Normalize style; the generator step reuses the discriminator step's
-  fake batch, as the example does). torchvision is not used; its transforms are written out.
-- textbook bf16: the same loop under CPU bf16 autocast, only to show what bf16 alone gives.
+- textbook fp32 / bf16: the loop as tutorials write it (netG/netD of the PyTorch DCGAN example,
+  the generator step judging the discriminator step's fake batch again, as the example does),
+  written out here over an in-process DataLoader; bf16 under CPU autocast.
 - artgan fp32 / bf16: ``artgan.train(model="dcgan", data="fashion-mnist", ...)``, the real
-  trainer with its defaults (EMA of G included); step times are the trainer's own ``img_per_s``
-  figures from log.jsonl (``log_every=1``).
+  trainer with its defaults, EMA of G included; step times and CPU seconds are the trainer's
+  own figures from log.jsonl (``log_every=1``).
+- pytorch/examples fp32: ``dcgan/main.py`` of github.com/pytorch/examples, unchanged, in its
+  own environment (bench/.venv-examples, or bench/.venv-lwgan: torch 2.13 CPU + torchvision
+  0.28) through bench/examples_runner.py, on the same Fashion-MNIST files laid out as its
+  ``--dataset mnist`` expects. It has no bf16 option. Step times are taken as its per-step
+  lines arrive, CPU seconds from /proc for it and its DataLoader workers.
 
-Each configuration runs in its own subprocess (separate peak memory), configurations are
-interleaved over rounds, warm-up steps are dropped, and img/s is batch / median step time (the
-mean over the timed steps is shown too). The machine may be shared: every row says what share
-of the CPU other processes took while it ran; figures taken beside a busy neighbour are low.
+Each configuration runs in its own process (separate peak memory), configurations are
+interleaved over rounds, warm-up steps are dropped, img/s is batch / median step time, and
+CPU-s per image is the CPU time of all the run's threads and processes over the timed steps
+divided by the images: the cost on a machine shared with other work, where wall time also
+counts the waiting. Every row says what share of the CPU other processes took while it ran.
 
 Quality check (skipped by --quick): artgan trains 300 steps at 32x32 in fp32 and in bf16 from
 the same seed; the table compares loss averages and a sliced Wasserstein distance from 1,000
 EMA samples to 1,000 held-out test images, beside the real-vs-real distance as the floor. The
 trainer's sample grids and loss curves stay in bench/out/quality-{fp32,bf16}/.
 
-    python bench/train_throughput.py            # 2 rounds of 5 warm-up + 30 timed steps, quality
-    python bench/train_throughput.py --quick    # 1 round of 3 + 10 steps, no quality check
+    python bench/train_throughput.py --setup-examples PATH  # once: a pytorch/examples checkout
+    python bench/train_throughput.py            # 2 rounds of 4 warm-up + 20 timed steps, quality
+    python bench/train_throughput.py --quick    # 1 round of 2 + 6 steps, no quality check
 """
 
 from __future__ import annotations
@@ -34,12 +39,16 @@ import argparse
 import contextlib
 import gzip
 import json
+import os
+import re
 import shutil
+import signal
 import statistics
 import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -49,17 +58,40 @@ import torch
 from PIL import Image
 from torch import nn
 
-from common import OUT_DIR, CpuShare, machine_lines, peak_rss_mib, write_report
+from common import (
+    OUT_DIR,
+    CpuShare,
+    machine_lines,
+    peak_rss_mib,
+    process_tree_cpu_seconds,
+    write_report,
+)
 
 FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")  # Debian package dataset-fashion-mnist
 IMAGE_SIZE, NZ, NGF, NDF, NC, BATCH = 64, 100, 64, 64, 1, 64
 LR, BETA1 = 2e-4, 0.5
-REFERENCE_IMG_PER_S = 59.0  # the reference DCGAN implementation on this 2-core CPU (the issue)
-CONFIGS = {  # name: (loop, precision, data pipeline)
-    "textbook-fp32": ("textbook", "fp32", "DataLoader, Pillow resize per item"),
-    "artgan-fp32": ("artgan", "fp32", "in-memory uint8, batch index"),
-    "artgan-bf16": ("artgan", "bf16", "in-memory uint8, batch index"),
-    "textbook-bf16": ("textbook", "bf16", "DataLoader, Pillow resize per item"),
+BENCH = Path(__file__).resolve().parent
+EXAMPLES_MAIN = BENCH / ".examples" / "dcgan" / "main.py"  # copied by --setup-examples
+EXAMPLES_VENVS = (BENCH / ".venv-examples", BENCH / ".venv-lwgan")  # the first that exists
+EXAMPLES_PACKAGES = ["torch==2.13.0", "torchvision==0.28.0"]
+EXAMPLES_DATA = BENCH / "data" / "examples-fashion-mnist"  # MNIST/raw/ layout, uncompressed
+EXAMPLES_TIMEOUT_S = 600
+CONFIGS = {  # name: (loop, precision)
+    "textbook-fp32": ("textbook", "fp32"),
+    "artgan-fp32": ("artgan", "fp32"),
+    "examples-fp32": ("pytorch/examples", "fp32"),
+    "artgan-bf16": ("artgan", "bf16"),
+    "textbook-bf16": ("textbook", "bf16"),
+}
+PIPELINES = {  # loop: its data pipeline, said under the table
+    "textbook": "a DataLoader in the training process (no workers) over the decoded 28x28 "
+    "images; each item resized to 64 with Pillow and normalised when read (ToTensor/Normalize "
+    "written out)",
+    "artgan": "the 60,000 images decoded and resized to 64x64 once at load, kept as uint8 in "
+    "memory; a batch is an index into them, turned into floats a batch at a time",
+    "pytorch/examples": "its own: torchvision's MNIST dataset class over the Fashion-MNIST IDX "
+    "files, Resize(64) + ToTensor + Normalize per item in PIL, a DataLoader with its default 2 "
+    "worker processes (their CPU counted)",
 }
 QUALITY_STEPS, QUALITY_SIZE, QUALITY_SAMPLES = 300, 32, 1000
 
@@ -171,12 +203,12 @@ def textbook_worker(precision: str, warmup: int, steps: int) -> dict:
         return contextlib.nullcontext()
 
     batches = endless(loader)
-    times, losses = [], []
+    times, cpu, losses = [], [], []
     share = CpuShare()
     for step in range(warmup + steps):
         if step == warmup:
             share.start()
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         real = next(batches)
         b = real.shape[0]
         netD.zero_grad()
@@ -202,8 +234,10 @@ def textbook_worker(precision: str, warmup: int, steps: int) -> dict:
         optimizerG.step()
         losses.append(((errD_real + errD_fake).item(), errG.item()))  # the example logs these
         times.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
     return {
         "step_s": times[warmup:],
+        "cpu_s": cpu[warmup:],
         "first_step_s": times[0],
         "others_cpu": share.stop(),
         "peak_rss_mib": peak_rss_mib(),
@@ -262,11 +296,115 @@ def artgan_worker(precision: str, warmup: int, steps: int) -> dict:
     times = [BATCH / entry["img_per_s"] for entry in log]
     return {
         "step_s": times[warmup:],
+        "cpu_s": [entry["cpu_s"] for entry in log][warmup:],
         "first_step_s": times[0],
         "others_cpu": others,
         "peak_rss_mib": peak_rss_mib(),
         "last_losses": (log[-1]["D_loss"], log[-1]["G_loss"]),
-        "threads": torch.get_num_threads(),
+        "threads": torch.get_num_threads(),  # the trainer's choice, made in this process
+    }
+
+
+# ----------------------------------------------------------------------------- pytorch/examples
+def examples_python() -> Path | None:
+    for venv in EXAMPLES_VENVS:
+        if (venv / "bin" / "python").is_file():
+            return venv / "bin" / "python"
+    return None
+
+
+def setup_examples(source: Path) -> None:
+    """Copy dcgan/main.py from a pytorch/examples checkout (a working tree, or a git directory
+    such as a bare mirror) to bench/.examples/, and make bench/.venv-examples unless an
+    environment with torch and torchvision is there already."""
+    EXAMPLES_MAIN.parent.mkdir(parents=True, exist_ok=True)
+    if (source / "dcgan" / "main.py").is_file():
+        shutil.copyfile(source / "dcgan" / "main.py", EXAMPLES_MAIN)
+        git = ["git", "-C", str(source)]
+    else:
+        git = ["git", "--git-dir", str(source)]
+        main = subprocess.run([*git, "show", "HEAD:dcgan/main.py"], capture_output=True)
+        if main.returncode != 0:
+            raise SystemExit(f"{source} has no dcgan/main.py (a pytorch/examples checkout?)")
+        EXAMPLES_MAIN.write_bytes(main.stdout)
+    commit = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True)
+    (EXAMPLES_MAIN.parent.parent / "COMMIT").write_text(commit.stdout.strip() + "\n")
+    if examples_python() is None:
+        venv = EXAMPLES_VENVS[0]
+        base = getattr(sys, "_base_executable", sys.executable)
+        subprocess.run([base, "-m", "venv", str(venv)], check=True)
+        pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q"]
+        subprocess.run([*pip, EXAMPLES_PACKAGES[0]], check=True)  # the CPU torch wheel first
+        subprocess.run([*pip, *EXAMPLES_PACKAGES[1:]], check=True)
+    print(f"pytorch/examples dcgan/main.py in {EXAMPLES_MAIN}, Python {examples_python()}")
+
+
+def examples_data() -> Path:
+    """The Fashion-MNIST IDX files, uncompressed, where torchvision's MNIST class looks (it
+    checks that the files exist and downloads nothing then)."""
+    raw = EXAMPLES_DATA / "MNIST" / "raw"
+    raw.mkdir(parents=True, exist_ok=True)
+    for split in ("train", "t10k"):
+        for kind in ("images-idx3", "labels-idx1"):
+            name = f"{split}-{kind}-ubyte"
+            if not (raw / name).is_file():
+                with gzip.open(FASHION_MNIST / f"{name}.gz", "rb") as packed:
+                    (raw / name).write_bytes(packed.read())
+    return EXAMPLES_DATA
+
+
+STEP_LINE = re.compile(r"^\[\d+/\d+\]\[(\d+)/\d+\] Loss_D: (\S+) Loss_G: (\S+)")
+
+
+def examples_worker(precision: str, warmup: int, steps: int) -> dict:
+    python = examples_python()
+    if python is None or not EXAMPLES_MAIN.is_file():
+        raise RuntimeError("not set up: python bench/train_throughput.py --setup-examples PATH")
+    with tempfile.TemporaryDirectory() as tmp:
+        command = [str(python), "-u", str(BENCH / "examples_runner.py"), str(EXAMPLES_MAIN)]
+        command += ["--dataset", "mnist", "--dataroot", str(examples_data())]
+        command += ["--manualSeed", "0", "--niter", "1", "--outf", tmp]
+        child = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+            start_new_session=True,  # its DataLoader workers stop with it
+        )  # fmt: skip
+        # A main.py that hangs is stopped too (this worker's own time limit would leave it).
+        watchdog = threading.Timer(EXAMPLES_TIMEOUT_S, os.killpg, (child.pid, signal.SIGKILL))
+        watchdog.start()
+        try:
+            return follow_examples(child, warmup, steps)
+        finally:
+            watchdog.cancel()
+            os.killpg(child.pid, signal.SIGKILL)
+            child.wait()
+
+
+def follow_examples(child: subprocess.Popen, warmup: int, steps: int) -> dict:
+    """Time main.py's steps by its per-step lines (one after each optimizer step of G)."""
+    warmup = max(1, warmup)  # the first line closes step 1: step times start from step 2
+    marks, losses, share = [], None, CpuShare(tree=child.pid)
+    for line in child.stdout:
+        found = STEP_LINE.match(line)
+        if not found:
+            continue
+        marks.append((time.perf_counter(), process_tree_cpu_seconds(child.pid)))
+        losses = (float(found.group(2)), float(found.group(3)))
+        if len(marks) == warmup:
+            share.start()
+        if len(marks) == warmup + steps:
+            break
+    if len(marks) < warmup + steps:
+        raise RuntimeError(f"main.py stopped after {len(marks)} steps")
+    peak = float(Path(f"/proc/{child.pid}/status").read_text().split("VmHWM:")[1].split()[0])
+    timed = marks[warmup - 1 :]  # the ends of steps warmup .. warmup + steps
+    return {
+        "step_s": [b[0] - a[0] for a, b in zip(timed, timed[1:])],
+        "cpu_s": [b[1] - a[1] for a, b in zip(timed, timed[1:])],
+        "first_step_s": None,  # its first line comes after step 1: not measured
+        "others_cpu": share.stop(),
+        "peak_rss_mib": peak / 1024,  # the training process, without its workers
+        "last_losses": losses,
+        "threads": torch.get_num_threads(),  # torch's default, as in this process
     }
 
 
@@ -360,12 +498,14 @@ def summarize(runs: list[dict]) -> dict:
     if not ok:
         return {"error": runs[0]["error"]}
     times = [t for r in ok for t in r["step_s"]]
+    cpu = [t for r in ok for t in r["cpu_s"]]
     shares = [r["others_cpu"] for r in ok if r["others_cpu"] is not None]
+    firsts = [r["first_step_s"] for r in ok if r["first_step_s"] is not None]
     return {
         "median": BATCH / statistics.median(times),
         "mean": BATCH * len(times) / sum(times),
-        "fastest_round": max(BATCH / statistics.median(r["step_s"]) for r in ok),
-        "first_step_s": statistics.median(r["first_step_s"] for r in ok),
+        "cpu_ms_per_image": 1000 * sum(cpu) / (BATCH * len(cpu)),
+        "first_step_s": statistics.median(firsts) if firsts else None,
         "peak_rss_mib": max(r["peak_rss_mib"] for r in ok),
         "others_cpu": max(shares) if shares else None,
         "steps": len(times),
@@ -374,41 +514,52 @@ def summarize(runs: list[dict]) -> dict:
 
 
 def throughput_table(results: dict[str, dict], warmup: int) -> list[str]:
-    base = results.get("textbook-fp32", {}).get("median")
     lines = [
-        "| configuration | precision | data | img/s (median step) | img/s (mean) | "
-        "x textbook fp32 | step 1 (s) | peak RSS (MiB) | others' CPU |",
-        "|---|---|---|---:|---:|---:|---:|---:|---:|",
+        "| configuration | precision | img/s (median step) | img/s (mean) | CPU ms per image | "
+        "x textbook, img/s | x textbook, CPU | threads | step 1 (s) | peak RSS (MiB) | "
+        "others' CPU |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for name, (loop, precision, data) in CONFIGS.items():
+    for name, (loop, precision) in CONFIGS.items():
         s = results.get(name)
         if s is None:
             continue
         if "error" in s:
-            lines.append(f"| {loop} | {precision} | {data} | failed: {s['error']} | | | | | |")
+            lines.append(f"| {loop} | {precision} | failed: {s['error']} |" + " |" * 8)
             continue
-        ratio = f"{s['median'] / base:.2f}" if base else "-"
-        others = "n/a" if s["others_cpu"] is None else f"{100 * s['others_cpu']:.0f} %"
-        lines.append(
-            f"| {loop} | {precision} | {data} | {s['median']:.1f} | {s['mean']:.1f} | {ratio} | "
-            f"{s['first_step_s']:.2f} | {s['peak_rss_mib']:.0f} | {others} |"
+        base = results.get(f"textbook-{precision}", {})
+        speed = f"{s['median'] / base['median']:.2f}" if "median" in base else "-"
+        cost = (
+            f"{base['cpu_ms_per_image'] / s['cpu_ms_per_image']:.2f}"
+            if "cpu_ms_per_image" in base
+            else "-"
         )
+        others = "n/a" if s["others_cpu"] is None else f"{100 * s['others_cpu']:.0f} %"
+        first = "-" if s["first_step_s"] is None else f"{s['first_step_s']:.2f}"
+        lines.append(
+            f"| {loop} | {precision} | {s['median']:.1f} | {s['mean']:.1f} | "
+            f"{s['cpu_ms_per_image']:.1f} | {speed} | {cost} | {s['threads']} | {first} | "
+            f"{s['peak_rss_mib']:.0f} | {others} |"
+        )
+    if any(loop == "pytorch/examples" for loop, _ in (CONFIGS[n] for n in results)):
+        lines.append("| pytorch/examples | bf16 | - (main.py has no bf16 option) |" + " |" * 8)
+    commit = EXAMPLES_MAIN.parent.parent / "COMMIT"
+    where = f" at commit {commit.read_text().strip()[:12]}" if commit.is_file() else ""
     lines += [
         "",
         f"Batch {BATCH}, 64x64x1, ngf = ndf = {NGF}, nz = {NZ}, Adam({LR}, beta1 {BETA1}), BCE. "
         f"{warmup} warm-up steps dropped per run; step 1 is the first warm-up step (oneDNN "
-        "primitive creation). Peak RSS is the whole process, data included (artgan keeps all "
-        "60,000 images decoded at 64x64 uint8, 234 MiB; the textbook loop keeps them at 28x28). "
-        "Others' CPU: share of the machine's CPU used by other processes during the run.",
+        "primitive creation). x textbook: against the textbook loop at the same precision "
+        "(img/s: higher is faster; CPU: textbook CPU per image / this row's, higher is cheaper). "
+        "CPU ms per image: all threads and processes of the run over the timed steps. Peak RSS "
+        "is the training process, data included. Others' CPU: share of the machine's CPU used "
+        "by other processes during the run.",
+        "",
+        "Data pipelines:",
+        *(f"- {loop}: {text}." for loop, text in PIPELINES.items()),
+        f"- pytorch/examples is dcgan/main.py of github.com/pytorch/examples{where}, run "
+        "unchanged with `--dataset mnist --manualSeed 0` (other options its defaults).",
     ]
-    best = results.get("artgan-bf16", {}).get("median")
-    if best:
-        lines.append("")
-        lines.append(
-            f"artgan bf16 reaches {best:.1f} img/s: {best / REFERENCE_IMG_PER_S:.2f}x "
-            f"the {REFERENCE_IMG_PER_S:.0f} img/s quoted for the reference implementation"
-            + (f", {best / base:.2f}x the textbook loop measured here." if base else ".")
-        )
     return lines
 
 
@@ -445,12 +596,19 @@ def quality_table(results: dict[str, dict], floor: dict) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="1 round of 3 + 10 steps")
+    parser.add_argument("--quick", action="store_true", help="1 round of 2 + 6 steps")
     parser.add_argument("--rounds", type=int, help="interleaved rounds per configuration")
     parser.add_argument("--warmup", type=int, help="untimed steps per run")
     parser.add_argument("--steps", type=int, help="timed steps per run")
     parser.add_argument("--only", help=f"comma list of {', '.join(CONFIGS)}")
     parser.add_argument("--no-quality", action="store_true", help="skip the fp32/bf16 check")
+    parser.add_argument(
+        "--setup-examples",
+        type=Path,
+        metavar="PATH",
+        help="copy dcgan/main.py from a pytorch/examples checkout or git directory, and make "
+        "bench/.venv-examples (torch + torchvision) unless bench/.venv-lwgan is there",
+    )
     parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -460,15 +618,19 @@ def main() -> None:
         elif kind == "floor":
             result = floor_worker()
         else:
-            loop, precision, _ = CONFIGS[kind]
-            worker = textbook_worker if loop == "textbook" else artgan_worker
+            loop, precision = CONFIGS[kind]
+            workers = {"textbook": textbook_worker, "artgan": artgan_worker}
+            worker = workers.get(loop, examples_worker)
             result = worker(precision, int(rest[0]), int(rest[1]))
         print(json.dumps(result))
         return
+    if args.setup_examples:
+        setup_examples(args.setup_examples)
+        return
 
     rounds = args.rounds or (1 if args.quick else 2)
-    warmup = args.warmup if args.warmup is not None else (3 if args.quick else 5)
-    steps = args.steps or (10 if args.quick else 30)
+    warmup = args.warmup if args.warmup is not None else (2 if args.quick else 4)
+    steps = args.steps or (6 if args.quick else 20)
     names = args.only.split(",") if args.only else list(CONFIGS)
     unknown = [n for n in names if n not in CONFIGS]
     if unknown:
@@ -481,7 +643,7 @@ def main() -> None:
             runs[name].append(run_worker(name, str(warmup), str(steps)))
     results = {name: summarize(found) for name, found in runs.items()}
     lines = [
-        "# DCGAN training throughput: artgan vs the textbook PyTorch loop",
+        "# DCGAN training throughput: artgan vs the textbook loop and pytorch/examples",
         "",
         *machine_lines(),
         "",
