@@ -42,7 +42,8 @@ def _assert_same_weights(a_dir, b_dir):
 @pytest.mark.parametrize(
     "family, extra",
     [
-        ("dcgan", {}),
+        ("dcgan", {}),  # channels-last, the G phase reusing D's fake batch
+        ("resnet", {}),  # channels-last
         ("mlp", {"objective": {"loss": "wgan-gp", "n_critic": 2}}),
         # Noise injection and the random reconstruction quarter draw from the saved RNG.
         ("fastgan", {}),

@@ -193,6 +193,7 @@ class ResNetDiscriminator(nn.Module):
 class ResNetGAN(GAN):
     name = "resnet"
     config_class = ResNetGANConfig
+    channels_last = True  # 31 % less CPU a training step in fp32, 48 % in bf16 (models/base.py)
 
     def build_networks(self):
         G, D = ResNetGenerator(self.config), ResNetDiscriminator(self.config)
