@@ -29,7 +29,7 @@ EMA samples to 1,000 held-out test images, beside the real-vs-real distance as t
 trainer's sample grids and loss curves stay in bench/out/quality-{fp32,bf16}/.
 
     python bench/train_throughput.py --setup-examples PATH  # once: a pytorch/examples checkout
-    python bench/train_throughput.py            # 2 rounds of 4 warm-up + 20 timed steps, quality
+    python bench/train_throughput.py            # 2 rounds of 4 warm-up + 16 timed steps, quality
     python bench/train_throughput.py --quick    # 1 round of 2 + 6 steps, no quality check
 """
 
@@ -630,7 +630,7 @@ def main() -> None:
 
     rounds = args.rounds or (1 if args.quick else 2)
     warmup = args.warmup if args.warmup is not None else (2 if args.quick else 4)
-    steps = args.steps or (6 if args.quick else 20)
+    steps = args.steps or (6 if args.quick else 16)
     names = args.only.split(",") if args.only else list(CONFIGS)
     unknown = [n for n in names if n not in CONFIGS]
     if unknown:
