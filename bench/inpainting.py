@@ -165,7 +165,8 @@ def main() -> None:
         + " of a tile on average",
         "- PSNR (dB) over hole pixels (RGB); SSIM: Wang et al.'s map (Gaussian sigma 1.5) "
         "averaged over hole pixels; Δ: against the harmonic fill on the same holes",
-        f"- large-hole sheet: {sheet_path} (one tile a row; columns: hole, {', '.join(methods)}, original)",
+        f"- large-hole sheet: {sheet_path} (one tile a row; columns: hole, "
+        f"{', '.join(methods)}, original)",
         f"- other processes used {other:.0%} of the CPU meanwhile" if other is not None else "",
         "",
         "| method | holes | PSNR (dB) | SSIM | Δ PSNR | Δ SSIM |",
