@@ -175,3 +175,14 @@ def test_bfloat16_lite0_features_have_their_own_version():
     assert bf16.version == fp32.version + "-bfloat16"  # separate cache entries, named in results
     with pytest.raises(ConfigError, match="precision"):
         get_extractor("efficientnet-lite0", precision="half")
+
+
+def test_fused_lite0_without_onednn_falls_back_to_folded_convolutions(effnet, monkeypatch):
+    from artgan.nn import efficientnet_lite_fused as fused
+
+    monkeypatch.setattr(fused, "fused_kernel_available", lambda: False)
+    net = fused.FusedLite0Features(effnet.net, torch.float32)
+    assert not net.stem.fused
+    x = effnet.preprocess(torch.rand(2, 3, 32, 32) * 2 - 1)
+    with torch.no_grad():
+        assert torch.allclose(net(x), effnet.net.features(x), rtol=1e-4, atol=1e-4)
