@@ -87,6 +87,7 @@ def test_families_measured_not_to_help_say_so_and_truncation_stays_off_by_defaul
     # bench/truncation.py: the demo's dcgan, the ring8 mlp and an art vae got worse at every T
     assert model_class("dcgan").truncation_helps is False
     assert model_class("mlp").truncation_helps is False
+    assert model_class("resnet").truncation_helps is False
     assert model_class("vae").truncation_helps is False
     assert model_class("vae").truncation_method == "scale"  # a prior temperature
     dcgan = make("dcgan")
