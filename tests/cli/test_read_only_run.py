@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 import artgan
+from artgan.provenance.keys import ensure_signing_identity
 from tests.conftest import tiny_run_config
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "geteuid"), reason="POSIX permissions")
@@ -41,25 +42,29 @@ def set_writable(root: Path, writable: bool) -> None:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     root = tmp_path_factory.mktemp("read-only")
-    home = root / "home"  # where the signing key goes
-    home.mkdir()
+    written = root / "written"  # where the commands that may write do
+    written.mkdir()
     run = Path(artgan.train(tiny_run_config(steps=2, run_dir=str(root / "run"))))
+    ensure_signing_identity()  # made now, so no command below says it made one
+    locked = root / "read-only-out"  # a folder --out may not write into
+    locked.mkdir()
     set_writable(run, False)
-    yield {"root": root, "run": run, "home": home}
+    set_writable(locked, False)
+    yield {"root": root, "run": run, "written": written, "locked": locked}
     set_writable(run, True)  # for pytest's clean-up
+    set_writable(locked, True)
 
 
 def snapshot(folder: Path) -> dict:
-    return {str(p): (p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(folder.rglob("*"))}
+    return {
+        str(p): (p.stat().st_size, p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+        if "written" not in p.parts
+    }
 
 
 def artgan_cli(world, *argv):
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(Path(artgan.__file__).parents[1]),
-        "ARTGAN_HOME": str(world["home"]),
-        "HOME": str(world["home"]),
-    }
+    env = {**os.environ, "PYTHONPATH": str(Path(artgan.__file__).parents[1])}
     return subprocess.run(
         [*bound_by_permissions(), sys.executable, "-m", "artgan", *map(str, argv)],
         capture_output=True,
@@ -75,20 +80,23 @@ def artgan_cli(world, *argv):
     [
         (["train", "--resume", "{run}", "--steps", "4"], "cannot write in run folder"),
         (["train", "--data", "digits", "--run-dir", "{run}/new", "--steps", "1"], "cannot write"),
+        (["sample", "{run}", "--n", "2", "--out", "{locked}/g.png"], "Permission denied"),
+        (["sample", "{run}", "--n", "2", "--out", "{locked}/folder"], "Permission denied"),
     ],
-    ids=["resume", "new-run-inside"],
+    ids=["resume", "new-run-inside", "sample-grid-into-read-only", "sample-folder-into-read-only"],
 )
-def test_training_into_a_read_only_run_is_one_line_and_changes_nothing(world, argv, says):
-    before = snapshot(world["run"])
-    result = artgan_cli(world, *[a.format(run=world["run"]) for a in argv])
+def test_writing_into_a_read_only_folder_is_one_line_and_changes_nothing(world, argv, says):
+    before = snapshot(world["root"])
+    argv = [a.format(run=world["run"], locked=world["locked"]) for a in argv]
+    result = artgan_cli(world, *argv)
     assert result.returncode == 2, result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert "Traceback" not in result.stderr and says in result.stderr
-    assert snapshot(world["run"]) == before
+    assert snapshot(world["root"]) == before
 
 
 def test_a_read_only_run_can_still_be_sampled(world):
-    out = world["home"] / "grid.png"
+    out = world["written"] / "grid.png"
     result = artgan_cli(world, "sample", world["run"], "--n", "4", "--out", out)
     assert result.returncode == 0, result.stderr
     assert out.is_file()

@@ -65,6 +65,27 @@ def test_label_requests_resolve_to_rows_per_sample():
         resolve_labels(c, ["rothko", 1, 2], 2)
 
 
+NOT_FINITE = [
+    "mondrian:nan",
+    "rothko:inf",
+    {"rothko": float("nan")},
+    {"rothko": float("inf"), "mondrian": 1},
+]
+
+
+@pytest.mark.parametrize("weights", NOT_FINITE, ids=str)
+def test_a_class_weight_that_is_not_finite_is_refused(weights):
+    """`--class 1:nan` was accepted, and a NaN weight makes every sample NaN (issue 14)."""
+    with pytest.raises(ConfigError, match="finite"):
+        class_row(weights, NAMES)
+
+
+def test_label_rows_that_are_not_finite_or_negative_are_refused():
+    for rows in (torch.tensor([float("nan"), 1, 0]), torch.tensor([[0.5, -0.5, 1.0]])):
+        with pytest.raises(ConfigError, match="finite"):
+            resolve_labels(config(), rows, 1)
+
+
 def test_an_unconditional_model_refuses_a_class():
     with pytest.raises(ConfigError, match="not class-conditional"):
         tiny("dcgan").sample(2, seed=0, classes="3")

@@ -190,15 +190,27 @@ def test_resume_given_a_checkpoint_folder_names_the_run(run, capsys):
     assert f"use --resume {run_dir}" in capsys.readouterr().err
 
 
-def test_disk_full_while_checkpointing_is_one_error_and_keeps_the_last_one(run, monkeypatch):
+@pytest.mark.parametrize("writer", ["torch.save", "safetensors"])
+def test_disk_full_while_checkpointing_is_one_error_and_keeps_the_last_one(
+    run, monkeypatch, writer
+):
+    """Each file of a checkpoint meets a full disk: torch.save's OSError, or the
+    SafetensorError that safetensors raises instead (it was a traceback, issue 14 item 10)."""
     import artgan.training.checkpoint as ck
 
     run_dir, _ = run
 
     def full(*args, **kwargs):
+        if writer == "safetensors":
+            raise ck.SafetensorError(
+                "Error while serializing: No space left on device (os error 28)"
+            )
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(ck.torch, "save", full)
+    if writer == "safetensors":
+        monkeypatch.setattr(ck, "save_file", full)
+    else:
+        monkeypatch.setattr(ck.torch, "save", full)
     with pytest.raises(CheckpointError, match="No space left on device.*previous checkpoint"):
         artgan.train(resume=run_dir, steps=2)
     monkeypatch.undo()

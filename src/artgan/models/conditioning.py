@@ -116,8 +116,11 @@ def class_row(request, class_names: list[str]) -> torch.Tensor:
     that sums to 1 (blend weights are normalised)."""
     if isinstance(request, dict):
         parts = [(k, float(v)) for k, v in request.items()]
-        if any(w < 0 for _, w in parts) or sum(w for _, w in parts) <= 0:
-            raise ConfigError(f"class weights must be >= 0 with a positive sum, got {request}")
+        weights = [w for _, w in parts]
+        if not all(math.isfinite(w) and w >= 0 for w in weights) or sum(weights) <= 0:
+            raise ConfigError(
+                f"class weights must be finite numbers >= 0 with a positive sum, got {request}"
+            )
     elif isinstance(request, int) and not isinstance(request, bool):
         parts = [(request, 1.0)]
     else:
@@ -155,6 +158,8 @@ def resolve_labels(config, classes: ClassRequest, n: int) -> torch.Tensor | None
             rows = rows.unsqueeze(0)
         if rows.shape[-1] != k:
             raise ConfigError(f"class rows must have {k} columns (one per class)")
+        if not bool(torch.isfinite(rows).all()) or bool((rows < 0).any()):
+            raise ConfigError("class rows must hold finite weights >= 0 (a NaN makes noise)")
         return _expand(rows, n)
     if isinstance(classes, (list, tuple)):
         return _expand(torch.stack([class_row(c, names) for c in classes]), n)
