@@ -117,17 +117,28 @@ def enlarge_for_display(
     return out[:, :, None] if grey else out
 
 
-def check_sample_count(n: int, shape, grid: bool = False) -> None:
+def sample_bytes_limit() -> int:
+    """The most bytes of float32 samples (or one training batch) held at once."""
+    text = os.environ.get(SAMPLE_BYTES_ENV, "").strip().replace("_", "")
+    if not text:
+        return DEFAULT_MAX_SAMPLE_BYTES
+    if not text.isdigit() or int(text) < 1:
+        raise ConfigError(f"{SAMPLE_BYTES_ENV} must be a whole number of bytes, got {text!r}")
+    return int(text)
+
+
+def check_sample_count(n: int, shape, grid: bool = False, what: str = "") -> None:
     """Refuse, before any work, a sample count that cannot fit: ``n`` items of ``shape``
     ((C, H, W) or (D,)) beyond ``ARTGAN_MAX_SAMPLE_BYTES`` (default 4 GiB) of float32, or a
-    grid image beyond the decoding limit (``ARTGAN_MAX_IMAGE_PIXELS``)."""
-    limit = int(os.environ.get(SAMPLE_BYTES_ENV) or DEFAULT_MAX_SAMPLE_BYTES)
+    grid image beyond the decoding limit (``ARTGAN_MAX_IMAGE_PIXELS``). ``what`` names the
+    count for the message (default ``--n N samples``)."""
+    limit = sample_bytes_limit()
     need = n * math.prod(int(s) for s in shape) * 4
     if need > limit:
         raise ConfigError(
-            f"--n {n} samples of shape {tuple(shape)} need {need / 2**30:,.1f} GiB at once, more "
-            f"than the {limit / 2**30:g} GiB limit ({SAMPLE_BYTES_ENV}); draw fewer, or several "
-            "batches with different --seed values"
+            f"{what or f'--n {n} samples'} of shape {tuple(shape)} need {need / 2**30:,.1f} GiB "
+            f"at once, more than the {limit / 2**30:g} GiB limit ({SAMPLE_BYTES_ENV}); draw "
+            "fewer, or several batches with different --seed values"
         )
     if grid and len(shape) == 3:
         side = math.ceil(math.sqrt(n))
@@ -193,6 +204,22 @@ def check_folder_space(n: int, folder: Path) -> None:
         raise ConfigError(
             f"--n {n} files need at least {need / 2**30:,.1f} GiB on disk, more than the "
             f"{free / 2**30:,.1f} GiB free at {existing.resolve()}; draw fewer"
+        )
+
+
+def check_walk_size(frames: int, keyframes: int, n: int, shape, z_dim: int) -> None:
+    """Refuse, before any work, an interpolation that cannot fit: ``keyframes`` x ``n``
+    latents of ``z_dim`` or ``frames`` x ``n`` images of ``shape`` beyond the sample limit,
+    or a frame (a row of ``n`` images) wider than an image artgan reads back."""
+    check_sample_count(keyframes * n, (z_dim,), what=f"{keyframes} keyframes of {n} walks")
+    if not shape or len(shape) != 3:
+        return
+    check_sample_count(frames * n, shape, what=f"{frames} frames of {n} images")
+    pixels = (n * (int(shape[2]) + 2) + 2) * (int(shape[1]) + 4)
+    if pixels > max_image_pixels():
+        raise ConfigError(
+            f"a frame of {n} images side by side would be about {pixels:,} px, more than an "
+            "image artgan reads back; use fewer --n"
         )
 
 

@@ -69,6 +69,9 @@ def test_a_grid_larger_than_artgan_reads_back_is_refused(runs, tmp_path, capsys)
 
 NUMBERS = ["nan", "inf", "-1", "1e39"]  # not a number, infinite, negative, huge
 SEEDS = ["nan", str(2**70)]  # beyond 64 bits
+# A whole number too large to hold or draw ("1e39" is refused as text by whole-number
+# options, so it never reaches their real check): each must be refused before any work.
+HUGE = [str(10**12)]
 
 # Option families: (command and its fixed arguments, options, hostile values). {run} is the
 # tiny image run, {points} the 2-D one, {root} a scratch folder, {file} a plain file.
@@ -84,6 +87,9 @@ TABLE = [
     (SAMPLE, ["--seed"], SEEDS),
     (["sample", "{points}", "--out", "{root}/p.npy"], ["--n"], ["-1", "1e9", str(10**9)]),
     (INTERPOLATE, ["--steps", "--n", "--truncation", "--fps"], NUMBERS),
+    (TRAIN, ["--batch-size", "--model.width", "--model.z_dim"], HUGE),
+    (SAMPLE, ["--n", "--columns"], HUGE),
+    (INTERPOLATE, ["--frames", "--keyframes", "--n"], HUGE),
     (INTERPOLATE, ["--seed"], SEEDS),
 ]
 PATHS = [  # a missing input, a file where a folder is needed, a missing mount

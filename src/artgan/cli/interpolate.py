@@ -15,7 +15,7 @@ from ..errors import ArtganError
 from ..models.conditioning import require_conditional
 from ..provenance import write_gif, write_image
 from ..provenance.record import record_for_model
-from ..sample import interpolation_frames
+from ..sample import check_walk_size, interpolation_frames
 from ..training.checkpoint import load_model
 from .options import add_device, add_force, say_truncation_note
 
@@ -78,6 +78,8 @@ def run(args) -> int:
         classes = [c.strip() for c in args.classes.split(",") if c.strip()]
         if len(classes) < 2:
             raise ArtganError("--classes needs at least two classes, e.g. monet,vangogh,monet")
+    shape = model.origin.data.get("shape") if model.origin else None
+    check_walk_size(args.frames, args.keyframes, args.n, shape, model.z_dim)  # before any work
     say_truncation_note(model, args.truncation)
     frames = interpolation_frames(
         model, args.frames, args.keyframes, args.n, args.seed, args.truncation, classes
