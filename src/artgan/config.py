@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import os
 import types
 import typing
 from collections.abc import Callable
@@ -137,6 +138,17 @@ def apply_overrides(data: dict, overrides: dict[str, Any]) -> dict:
             node = child
         node[keys[-1]] = value
     return result
+
+
+def env_whole_number(name: str, default: int, unit: str) -> int:
+    """A limit the user may raise through the environment variable ``name`` (underscores
+    allowed: 64_000_000); ``default`` when unset; an error for anything but a number >= 1."""
+    text = os.environ.get(name, "").strip().replace("_", "")
+    if not text:
+        return default
+    if not text.isdigit() or int(text) < 1:
+        raise ConfigError(f"{name} must be a whole number of {unit}, got {text!r}")
+    return int(text)
 
 
 def read_config_file(path: str | Path) -> dict:

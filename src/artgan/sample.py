@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,6 +13,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from .config import env_whole_number
 from .data.image_limits import max_image_pixels
 from .errors import ConfigError
 from .models.base import make_generator
@@ -119,26 +119,21 @@ def enlarge_for_display(
 
 def sample_bytes_limit() -> int:
     """The most bytes of float32 samples (or one training batch) held at once."""
-    text = os.environ.get(SAMPLE_BYTES_ENV, "").strip().replace("_", "")
-    if not text:
-        return DEFAULT_MAX_SAMPLE_BYTES
-    if not text.isdigit() or int(text) < 1:
-        raise ConfigError(f"{SAMPLE_BYTES_ENV} must be a whole number of bytes, got {text!r}")
-    return int(text)
+    return env_whole_number(SAMPLE_BYTES_ENV, DEFAULT_MAX_SAMPLE_BYTES, "bytes")
 
 
-def check_sample_count(n: int, shape, grid: bool = False, what: str = "") -> None:
+def check_sample_count(n: int, shape, grid: bool = False, what: str = "", advice: str = "") -> None:
     """Refuse, before any work, a sample count that cannot fit: ``n`` items of ``shape``
     ((C, H, W) or (D,)) beyond ``ARTGAN_MAX_SAMPLE_BYTES`` (default 4 GiB) of float32, or a
     grid image beyond the decoding limit (``ARTGAN_MAX_IMAGE_PIXELS``). ``what`` names the
-    count for the message (default ``--n N samples``)."""
+    count and ``advice`` what to do, for the message (defaults: about ``--n``)."""
     limit = sample_bytes_limit()
     need = n * math.prod(int(s) for s in shape) * 4
     if need > limit:
         raise ConfigError(
             f"{what or f'--n {n} samples'} of shape {tuple(shape)} need {need / 2**30:,.1f} GiB "
-            f"at once, more than the {limit / 2**30:g} GiB limit ({SAMPLE_BYTES_ENV}); draw "
-            "fewer, or several batches with different --seed values"
+            f"at once, more than the {limit / 2**30:g} GiB limit ({SAMPLE_BYTES_ENV}); "
+            + (advice or "draw fewer, or several batches with different --seed values")
         )
     if grid and len(shape) == 3:
         side = math.ceil(math.sqrt(n))

@@ -9,14 +9,14 @@ several times that while converting).
 
 from __future__ import annotations
 
-import os
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
 from PIL import Image
 
-from ..errors import ConfigError, DataError
+from ..config import env_whole_number
+from ..errors import DataError
 
 PIXEL_LIMIT_ENV = "ARTGAN_MAX_IMAGE_PIXELS"
 DEFAULT_MAX_PIXELS = 64_000_000
@@ -24,12 +24,7 @@ DEFAULT_MAX_PIXELS = 64_000_000
 
 def max_image_pixels() -> int:
     """The largest width x height artgan decodes (``ARTGAN_MAX_IMAGE_PIXELS``)."""
-    text = os.environ.get(PIXEL_LIMIT_ENV, "").strip().replace("_", "")
-    if not text:
-        return DEFAULT_MAX_PIXELS
-    if not text.isdigit() or int(text) < 1:
-        raise ConfigError(f"{PIXEL_LIMIT_ENV} must be a whole number of pixels, got {text!r}")
-    return int(text)
+    return env_whole_number(PIXEL_LIMIT_ENV, DEFAULT_MAX_PIXELS, "pixels")
 
 
 def too_large(width: int, height: int) -> str:

@@ -29,7 +29,7 @@ from ..models import build_model
 from ..output_kinds import kind_of
 from ..provenance import GenerationRecord
 from ..run_folder import Run
-from ..sample import SAMPLE_BYTES_ENV, sample_bytes_limit
+from ..sample import check_sample_count
 from . import distributed
 from .atomic import atomic_write_text
 from .checkpoint import (
@@ -84,19 +84,6 @@ def data_time_line(data_seconds: float, loop_seconds: float, steps: int) -> str:
     )
 
 
-def check_batch_fits(batch_size: int, shape) -> None:
-    """Refuse, before any work, a batch whose data alone (float32) is beyond the sample limit
-    (``ARTGAN_MAX_SAMPLE_BYTES``): a huge --batch-size otherwise hangs allocating it."""
-    limit = sample_bytes_limit()
-    need = batch_size * math.prod(int(s) for s in shape) * 4
-    if need > limit:
-        raise ConfigError(
-            f"train.batch_size {batch_size} of items of shape {tuple(shape)} needs "
-            f"{need / 2**30:,.1f} GiB for the data of one batch alone, more than the "
-            f"{limit / 2**30:g} GiB limit ({SAMPLE_BYTES_ENV}); use a smaller --batch-size"
-        )
-
-
 class Trainer:
     def __init__(self, config: RunConfig, resume_from: Path | None = None):
         self.config = config
@@ -131,7 +118,12 @@ class Trainer:
         # The size of one item: image side, or a text window / audio clip length.
         item_size = getattr(c.model, "image_size", None) or getattr(c.model, "item_length", None)
         self.dataset = load_dataset(c.data, item_size)
-        check_batch_fits(c.train.batch_size, self.dataset.spec.shape)
+        check_sample_count(  # a huge batch would hang allocating its data
+            c.train.batch_size,
+            self.dataset.spec.shape,
+            what=f"train.batch_size {c.train.batch_size} items",
+            advice="use a smaller --batch-size",
+        )
         c.model.with_data(self.dataset.spec)
         if self.device.type != "cpu" and hasattr(self.dataset, "to"):
             self.dataset.to(self.device)  # uint8 batches become float there (data/dataset.py)
