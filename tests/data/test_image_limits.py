@@ -1,16 +1,14 @@
 """Bounded decoding: a small file claiming a huge size is refused from its header, cheaply,
 wherever an image enters (single inputs, training folders, verify); the limit can be raised."""
 
-import resource
 import struct
 import subprocess
 import sys
-import time
 import warnings
 import zlib
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageFile
 
 from artgan.cli.main import main
 from artgan.config import DataConfig
@@ -53,14 +51,17 @@ def bomb(tmp_path_factory):
     return bomb_png(tmp_path_factory.mktemp("bomb") / "bomb.png", 13000)
 
 
-def test_a_13000_px_png_is_refused_from_its_header(bomb):
+def test_a_13000_px_png_is_refused_from_its_header(bomb, monkeypatch):
     assert bomb.stat().st_size < 1_000_000
-    start = time.perf_counter()
+
+    def no_decoding(self, *args, **kwargs):
+        raise AssertionError("the pixels were decoded; only the header should be read")
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", no_decoding)
     with pytest.raises(DataError, match="13000x13000 px is more than the 64,000,000-pixel limit"):
         read_image(bomb)
     reason = try_decode(bomb, 32, "rgb")[1]  # a training folder skips and counts it
     assert "pixel limit" in reason and "pixel limit" in header_error(bomb)
-    assert time.perf_counter() - start < 5
 
 
 def test_a_30000_px_bomb_is_a_data_error_not_pillows(tmp_path):
@@ -69,19 +70,26 @@ def test_a_30000_px_bomb_is_a_data_error_not_pillows(tmp_path):
         read_image(path)
 
 
-def test_verify_on_a_bomb_stays_small_and_fast(bomb):
-    start = time.perf_counter()
+def test_verify_on_a_bomb_stays_small(bomb):
+    # A fresh parent measures the peak memory of this one child (this process's own children
+    # counter would hold the peak of every subprocess the suite started before). Decoding the
+    # 169 MP bomb took 7.5 GB before the header check; the check needs only the header.
+    measure = (
+        "import resource, subprocess, sys; "
+        "done = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
+        "sys.stderr.write(done.stderr); "
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024, done.returncode)"
+    )
     result = subprocess.run(
-        [sys.executable, "-m", "artgan", "verify", str(bomb)],
+        [sys.executable, "-c", measure, sys.executable, "-m", "artgan", "verify", str(bomb)],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=600,
     )
-    seconds = time.perf_counter() - start
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    assert result.returncode in (0, 1), result.stderr
+    peak_mb, returncode = map(int, result.stdout.split()[-2:])
+    assert returncode in (0, 1), result.stderr
     assert "Traceback" not in result.stderr
-    assert seconds < 60 and peak_mb < 1500, (seconds, peak_mb)
+    assert peak_mb < 1500, peak_mb
 
 
 def test_the_limit_can_be_raised_and_is_checked(bomb, monkeypatch):
