@@ -3,7 +3,6 @@ returns at once, and the usual values draw exactly what plain resampling draws. 
 family truncates by the method it declares, and says when truncation was measured not to help
 (issue 16 item 4, bench/truncation.py)."""
 
-import time
 
 import pytest
 import torch
@@ -35,10 +34,9 @@ def test_invalid_or_tiny_truncation_is_refused(t):
         truncated_normal(4, 8, torch.Generator().manual_seed(0), t)
 
 
-def test_smallest_truncation_returns_quickly_and_inside_the_bound():
-    start = time.perf_counter()
+def test_smallest_truncation_returns_inside_the_bound():
+    # The redraws are bounded (MAX_REDRAWS), so this returns; it once looped for ever.
     z = truncated_normal(256, 128, torch.Generator().manual_seed(0), MIN_TRUNCATION)
-    assert time.perf_counter() - start < 5
     assert z.abs().max() <= MIN_TRUNCATION
 
 
