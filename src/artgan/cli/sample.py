@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..cache import file_sha256
 from ..errors import ArtganError, ConfigError
+from ..feedback import load_preference, sample_preferred
 from ..models.base import check_options
 from ..models.conditioning import require_conditional
 from ..output_kinds import kind_of
@@ -95,6 +97,12 @@ def add_parser(subparsers) -> None:
         action="store_true",
         help="image models: reject and redraw samples that are near-copies of training images",
     )
+    p.add_argument(
+        "--prefer",
+        metavar="FEEDBACK",
+        help="latent models: steer samples towards what RUN/feedback.jsonl says was liked "
+        "(a preference fitted on its likes and dislikes re-weights latent proposals)",
+    )
     add_device(p)
     add_force(p)
     p.set_defaults(func=run)
@@ -124,18 +132,34 @@ def run(args) -> int:
     check_options(model, options)  # an option the model does not take is an error
     say_truncation_note(model, options.get("truncation"))
     params = {("class" if k == "classes" else k): v for k, v in options.items()}
+    draw = kind.draw
+    if args.prefer:
+        if args.originality_guard:
+            raise ConfigError("--prefer and --originality-guard cannot be combined yet")
+        draw, params["prefer"] = preferred_draw(args.prefer, model)
     if args.originality_guard:
         return write_guarded(model, args, options, params)
     record = record_for_model(model, seed=args.seed, command="sample", n=args.n, **params)
     # Batches of bounded size, each from its own seed (sample.batch_seed), whether written one
     # by one (a folder) or gathered (a grid, a points file): both give the same samples.
-    batches = draw_in_batches(kind.draw, model, args.n, args.seed, options, batch_size_for(shape))
+    batches = draw_in_batches(draw, model, args.n, args.seed, options, batch_size_for(shape))
     if streamed:
         print(kind.stream(model, batches, out, record, args.n))
     else:
         samples = concat_batches(batches)
         print(kind.write(model, samples, out, record, args.columns, **display))
     return 0
+
+
+def preferred_draw(path: str, model) -> tuple:
+    """A draw steered by the feedback file at ``path``, and what the generation record says of
+    it (which file, how many verdicts)."""
+    preference, records = load_preference(path, model)
+
+    def draw(model, n, seed, options):
+        return sample_preferred(model, n, seed, preference, options)
+
+    return draw, {"records": len(records), "sha256": file_sha256(Path(path).expanduser())}
 
 
 def display_option(args, kind, grid: bool) -> dict:

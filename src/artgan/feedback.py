@@ -1,0 +1,236 @@
+"""The feedback loop (issue 17): likes and dislikes of samples, a preference learnt from them,
+and sampling steered towards it.
+
+    record(run, latent, liked)   appends one line to ``Run.feedback_file`` (RUN/feedback.jsonl)
+    load(run_or_file)            the records, and how many damaged lines were skipped
+    fit(records)                 a Preference: logistic regression of "liked" on the latent
+    sample_preferred(...)        samples whose latents are resampled by that preference
+
+Steering is importance re-weighting of latent proposals: draw ``proposals`` x n latents from the
+model's prior, keep n of them, drawn without replacement with weights p(liked | z) ** (1 / T).
+Kept latents are still prior draws (only re-weighted), so variety survives: a confident
+preference keeps a uniform choice among the liked region, never one point. With no preference
+(no feedback), sampling is exactly ``model.sample`` — same seed, same images.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import torch
+
+from .errors import ConfigError
+from .models.base import make_generator
+from .models.capabilities import LatentGenerator
+from .run_folder import Run
+from .sample import generate_from_latents
+from .training.logs import read_log
+
+PROPOSALS = 8  # latent candidates drawn per kept sample
+TEMPERATURE = 1.0  # above 1: flatter weights, more variety; below 1: sharper
+PRIOR_CONTRAST_SEED = 17  # the prior draws that stand in for a missing verdict (see fit)
+
+
+def feedback_file(source: Run | str | Path) -> Path:
+    """The feedback file of a run (a Run, a run or checkpoint folder), or ``source`` itself
+    where it is a file."""
+    if isinstance(source, Run):
+        return source.feedback_file
+    path = Path(source).expanduser()
+    return path if path.is_file() else Run.of(path).feedback_file
+
+
+def record(
+    run: Run | str | Path,
+    latent,
+    liked: bool,
+    *,
+    classes=None,
+    seed: int | None = None,
+    index: int | None = None,
+) -> dict:
+    """Append one verdict on the sample of ``latent`` (a 1-D vector) to the run's feedback file:
+    ``classes`` the conditional model's class mixture (a row of weights), ``seed`` and ``index``
+    where the sample came from. Returns the record written."""
+    entry = {
+        "latent": [float(v) for v in torch.as_tensor(latent, dtype=torch.float64).flatten()],
+        "liked": bool(liked),
+        "classes": None
+        if classes is None
+        else [float(v) for v in torch.as_tensor(classes, dtype=torch.float64).flatten()],
+        "seed": seed,
+        "index": index,
+        "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    append_line(feedback_file(run if isinstance(run, Run) else Run.of(run)), json.dumps(entry))
+    return entry
+
+
+def append_line(path: Path, line: str) -> None:
+    """One line appended in one ``write`` on an O_APPEND descriptor, so two writers (two studio
+    tabs) never interleave inside a line. After a torn last line (a power cut) the new line
+    starts on a line of its own, so only the torn one is lost."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        size = os.fstat(fd).st_size
+        torn = size > 0 and _last_byte(path) != b"\n"
+        data = (("\n" if torn else "") + line + "\n").encode("utf-8")
+        if os.write(fd, data) != len(data):
+            raise OSError(f"short write appending to {path}")
+    finally:
+        os.close(fd)
+
+
+def _last_byte(path: Path) -> bytes:
+    with open(path, "rb") as handle:
+        handle.seek(-1, os.SEEK_END)
+        return handle.read(1)
+
+
+def load(source: Run | str | Path) -> tuple[list[dict], int]:
+    """The feedback records of a run (or a feedback file) and how many lines were skipped: the
+    log reader's tolerance (a torn line is skipped and counted), plus any line that is not a
+    verdict on a latent."""
+    entries, skipped = read_log(feedback_file(source))
+    records = [e for e in entries if _is_record(e)]
+    return records, skipped + len(entries) - len(records)
+
+
+def _is_record(entry: dict) -> bool:
+    latent = entry.get("latent")
+    return (
+        isinstance(entry.get("liked"), bool)
+        and isinstance(latent, list)
+        and len(latent) > 0
+        and all(isinstance(v, (int, float)) and math.isfinite(v) for v in latent)
+    )
+
+
+@dataclass(frozen=True)
+class Preference:
+    """p(liked | z) = sigmoid(z . weight + bias), fitted on feedback records."""
+
+    weight: torch.Tensor  # (z_dim,)
+    bias: float
+
+    @property
+    def z_dim(self) -> int:
+        return self.weight.numel()
+
+    def probability(self, z: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(z.double() @ self.weight + self.bias)
+
+
+def fit(records: list[dict], l2: float = 1e-2) -> Preference | None:
+    """Logistic regression of the verdicts on the latents, classes weighted equally (a page
+    with few likes still counts them), with an L2 penalty so separable feedback stays finite.
+    None without records. Where every verdict is the same, prior draws stand in for the other
+    side: the fit then contrasts the liked (or disliked) latents with the prior itself."""
+    if not records:
+        return None
+    sizes = {len(r["latent"]) for r in records}
+    if len(sizes) > 1:
+        raise ConfigError(f"feedback records have latents of different sizes: {sorted(sizes)}")
+    z = torch.tensor([r["latent"] for r in records], dtype=torch.float64)
+    y = torch.tensor([float(r["liked"]) for r in records], dtype=torch.float64)
+    if y.min() == y.max():  # one verdict only: contrast with as many prior draws
+        g = make_generator(PRIOR_CONTRAST_SEED)
+        z = torch.cat([z, torch.randn(z.shape, generator=g, dtype=torch.float64)])
+        y = torch.cat([y, 1.0 - y])
+    sample_weight = torch.where(y > 0, 0.5 / y.mean(), 0.5 / (1 - y.mean()))
+    params = torch.zeros(z.shape[1] + 1, dtype=torch.float64, requires_grad=True)
+    optimiser = torch.optim.LBFGS([params], max_iter=200, line_search_fn="strong_wolfe")
+
+    def loss() -> torch.Tensor:
+        optimiser.zero_grad()
+        logits = z @ params[:-1] + params[-1]
+        bce = torch.nn.functional.binary_cross_entropy_with_logits(logits, y, sample_weight)
+        value = bce + l2 * params[:-1].square().sum()
+        value.backward()
+        return value
+
+    optimiser.step(loss)
+    params = params.detach()
+    return Preference(weight=params[:-1].clone(), bias=float(params[-1]))
+
+
+def check_fits(preference: Preference | None, model, where: str = "the feedback") -> None:
+    """Refuse a preference a model cannot use: a model without latents, or latents of
+    another size (feedback from another run)."""
+    if preference is None:
+        return
+    if not isinstance(model, LatentGenerator):
+        raise ConfigError(f"{model.name} models draw no latents, so {where} cannot steer them")
+    if preference.z_dim != model.z_dim:
+        raise ConfigError(
+            f"{where} has latents of size {preference.z_dim}, but this run's model has "
+            f"{model.z_dim}: it belongs to another run"
+        )
+
+
+def steered_latents(
+    model,
+    n: int,
+    seed: int | None,
+    preference: Preference | None,
+    truncation: float = 0.0,
+    proposals: int = PROPOSALS,
+    temperature: float = TEMPERATURE,
+) -> torch.Tensor:
+    """``n`` latents of ``model``: without a preference exactly ``model.latents(n, seed)``;
+    with one, ``n`` of ``proposals * n`` prior draws resampled without replacement with weights
+    p(liked | z) ** (1 / temperature). Deterministic by ``seed``."""
+    if preference is None:
+        return model.latents(n, seed, truncation=truncation)
+    check_fits(preference, model)
+    g = make_generator(seed)
+    candidates = model.latents(n * proposals, generator=g, truncation=truncation)
+    # log-weights, shifted so the largest is 0: no weight underflows to all zeros
+    log_weights = torch.log(preference.probability(candidates).clamp_min(1e-300)) / temperature
+    weights = torch.exp(log_weights - log_weights.max())
+    chosen = torch.multinomial(weights.float(), n, replacement=False, generator=g)
+    return candidates[chosen]
+
+
+def sample_preferred(
+    model,
+    n: int,
+    seed: int | None,
+    preference: Preference | None,
+    options: dict | None = None,
+    proposals: int = PROPOSALS,
+    temperature: float = TEMPERATURE,
+) -> torch.Tensor:
+    """``model.sample(n, seed, **options)`` steered by ``preference`` (see the module's
+    docstring); with no preference it is that call, unchanged."""
+    options = dict(options or {})
+    if preference is None:
+        return model.sample(n, seed=seed, **options)
+    truncation = options.pop("truncation", 0.0) or 0.0
+    classes = options.pop("classes", None)
+    if options:
+        raise ConfigError(f"steered sampling takes no {', '.join(sorted(options))} option")
+    z = steered_latents(model, n, seed, preference, truncation, proposals, temperature)
+    return generate_from_latents(model, z, labels=model.labels(classes, n))
+
+
+def load_preference(path: str | Path, model) -> tuple[Preference, list[dict]]:
+    """The preference fitted on a feedback file, checked against ``model``, and the records it
+    came from; a ConfigError naming the file where it is missing, holds no verdicts, or
+    belongs to a run whose latents are another size."""
+    path = Path(path).expanduser()
+    where = f"--prefer {path}"
+    if not path.is_file():
+        raise ConfigError(f"{where}: no such file (likes and dislikes go to RUN/feedback.jsonl)")
+    records, _ = load(path)
+    if not records:
+        raise ConfigError(f"{where} holds no likes or dislikes to learn from")
+    preference = fit(records)
+    check_fits(preference, model, where)
+    return preference, records
