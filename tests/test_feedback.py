@@ -8,11 +8,14 @@ import pytest
 import torch
 
 from artgan import feedback
+from artgan.config import from_dict
 from artgan.errors import ConfigError
+from artgan.models import model_class
 from artgan.models.base import make_generator
 from artgan.models.capabilities import LatentGenerator
 from artgan.models.truncation import truncated_normal
 from artgan.run_folder import Run
+from tests.conftest import TINY_MODELS
 
 Z_DIM = 8
 
@@ -109,3 +112,19 @@ def test_feedback_from_a_model_with_other_latents_is_refused():
     preference = feedback.fit([{"latent": [1.0, 2.0], "liked": True}])
     with pytest.raises(ConfigError, match="latents of size 2.*has 8: it belongs to another run"):
         feedback.steered_latents(Latents(), 4, 0, preference)
+
+
+def test_a_conditional_model_keeps_its_class_request_when_steered():
+    config = dict(TINY_MODELS["dcgan-cond"])
+    family = model_class(config.pop("name"))
+    model = family(from_dict(family.config_class, config)).eval()  # batch norm as sampling has it
+    likes = [{"latent": z.tolist(), "liked": bool(z[0] > 0)} for z in model.latents(60, 4)]
+    preference = feedback.fit(likes)
+    options = {"classes": "3:0.5,7:0.5", "truncation": 1.0}
+    z = feedback.steered_latents(model, 4, 6, preference, truncation=1.0)
+    with torch.no_grad():
+        expected = model.generate(z, model.labels("3:0.5,7:0.5", 4)).float().cpu()
+    got = feedback.sample_preferred(model, 4, 6, preference, options)
+    assert torch.allclose(got, expected, atol=1e-5)
+    unsteered = feedback.sample_preferred(model, 4, 6, None, options)
+    assert torch.equal(unsteered, model.sample(4, seed=6, **options))

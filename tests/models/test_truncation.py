@@ -3,7 +3,6 @@ returns at once, and the usual values draw exactly what plain resampling draws. 
 family truncates by the method it declares, and says when truncation was measured not to help
 (issue 16 item 4, bench/truncation.py)."""
 
-
 import pytest
 import torch
 
