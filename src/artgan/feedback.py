@@ -226,6 +226,8 @@ def load_preference(path: str | Path, model) -> tuple[Preference, list[dict]]:
     belongs to a run whose latents are another size."""
     path = Path(path).expanduser()
     where = f"--prefer {path}"
+    if path.is_dir():  # a run folder: its feedback file
+        path = Run.of(path).feedback_file
     if not path.is_file():
         raise ConfigError(f"{where}: no such file (likes and dislikes go to RUN/feedback.jsonl)")
     records, _ = load(path)

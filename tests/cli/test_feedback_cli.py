@@ -44,6 +44,9 @@ def test_steered_samples_are_written_through_the_output_point(run, liked, tmp_pa
     assert main(["sample", str(run), "--n", "6", "--out", str(plain)]) == 0
     assert not np.array_equal(first, np.asarray(Image.open(plain)))  # steered: other latents
     assert read_record(out)["params"]["prefer"]["records"] == 40
+    by_run = tmp_path / "by-run.png"  # --prefer RUN reads RUN/feedback.jsonl
+    assert main(["sample", str(run), "--n", "6", "--prefer", str(run), "--out", str(by_run)]) == 0
+    assert np.array_equal(first, np.asarray(Image.open(by_run)))
 
 
 def test_steered_samples_are_those_of_the_steered_latents(run, liked):

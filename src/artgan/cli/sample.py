@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..cache import file_sha256
 from ..errors import ArtganError, ConfigError
-from ..feedback import load_preference, sample_preferred
+from ..feedback import feedback_file, load_preference, sample_preferred
 from ..models.base import check_options
 from ..models.conditioning import require_conditional
 from ..output_kinds import kind_of
@@ -100,7 +100,8 @@ def add_parser(subparsers) -> None:
     p.add_argument(
         "--prefer",
         metavar="FEEDBACK",
-        help="latent models: steer samples towards what RUN/feedback.jsonl says was liked "
+        help="latent models: steer samples towards what a feedback file (or RUN for its "
+        "feedback.jsonl) says was liked "
         "(a preference fitted on its likes and dislikes re-weights latent proposals)",
     )
     add_device(p)
@@ -159,7 +160,7 @@ def preferred_draw(path: str, model) -> tuple:
     def draw(model, n, seed, options):
         return sample_preferred(model, n, seed, preference, options)
 
-    return draw, {"records": len(records), "sha256": file_sha256(Path(path).expanduser())}
+    return draw, {"records": len(records), "sha256": file_sha256(feedback_file(path))}
 
 
 def display_option(args, kind, grid: bool) -> dict:
