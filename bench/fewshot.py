@@ -630,7 +630,7 @@ def main() -> None:
             "lightweight-gan fmap_max 64, batch 4), 100 training images; the "
             "figures say nothing about quality.",
         )
-    command = "python bench/fewshot.py" + (" --quick" if args.quick else "")
+    command = " ".join(["python bench/fewshot.py", *sys.argv[1:]])
     report = write_json_report(
         "fewshot",
         "Few-shot emoji art: fastgan + ADA beside lightweight-gan",
