@@ -298,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
         "Every artgan row uses the default 2-D configuration (models/mlp.py POINT_DEFAULTS: "
         "architecture, optimizer, batch, EMA, step budget) and changes only the objective, "
         "which brings its recipe where it has one (losses/recipes.py: WGAN-GP its authors' "
-        "2-D settings, Adam(1e-4, 0.5, 0.9), 5 critic steps, penalty 0.1, no R1; PacGAN4 a "
+        "2-D settings, Adam(0.5, 0.9) at 5e-4, 5 critic steps, penalty 0.1, no R1; PacGAN4 a "
         "batch of 4 x 256 samples); samples come from the EMA generator. Published rows are the "
         "papers' own settings.",
         *target_check(results),

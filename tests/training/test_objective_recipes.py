@@ -63,7 +63,8 @@ def test_the_recipe_wins_over_the_familys_defaults_but_not_over_the_user(tmp_pat
     )
     assert config["train"]["lr_g"] == 3e-4 and config["model"]["objective"]["n_critic"] == 2
     assert config["train"]["beta1"] == 0.5
-    assert config["train"]["lr_d"] == 1e-4 and config["train"]["beta2"] == 0.9
+    points = LOSS_RECIPES["wgan-gp"].points.settings
+    assert config["train"]["lr_d"] == points["train.lr_d"] and config["train"]["beta2"] == 0.9
     assert config["model"]["objective"]["r1_gamma"] == 0.0
     assert "lr_g" not in said.split("recipe of")[1].split(";")[0]
     assert config["model"]["width"] == 96  # the family's defaults still fill the rest
