@@ -179,3 +179,21 @@ class AudioGenerator:
     @property
     def sample_rate(self) -> int:
         raise NotImplementedError
+
+
+class Classifier:
+    """Assigns class labels to images: ``classify`` gives logits. Domain adaptation (issue 18)
+    trains such runs; attacks (issue 19) and ``artgan eval --data LABELLED`` use any of them."""
+
+    @property
+    def class_names(self) -> list[str]:
+        raise NotImplementedError
+
+    @property
+    def input_shape(self) -> tuple[int, int, int]:
+        """(C, H, W) of the images it classifies, in [-1, 1]."""
+        raise NotImplementedError
+
+    def classify(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, C, H, W) images in [-1, 1] -> (B, n_classes) logits; differentiable in ``x``."""
+        raise NotImplementedError
