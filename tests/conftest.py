@@ -82,6 +82,16 @@ TINY_MODELS = {
         "d_width": 4,
         "d_layers": 2,
     },
+    # Classifiers (domain adaptation): 16 px is the smallest side the paper's network takes.
+    "classifier": {"name": "classifier", "image_size": 16, "channels": 3, "widths": [4, 6]},
+    "dann": {
+        "name": "dann",
+        "image_size": 16,
+        "channels": 3,
+        "widths": [4, 6],
+        "hidden": 8,
+        "domain_hidden": 8,
+    },
     # Class-conditional variants (one per discriminator conditioning), fitting `digits`' classes.
     "dcgan-cond": {
         **CONDITIONAL_DIGITS,

@@ -209,6 +209,23 @@ def write_sounds(model, samples, out: Path, record: GenerationRecord, columns: i
     return f"wrote {len(samples)} WAV files and spectrograms.png to {out}/"
 
 
+# ----------------------------------------------------------------------------- class labels
+
+
+def preview_labels(model, dataset, stem: Path, record: GenerationRecord) -> Path:
+    """Training images in rows by the class the classifier gives them (models/classifier.py)."""
+    images, columns = model.preview_grid(dataset)
+    sheet = enlarge_for_display(grid_pixels(images, columns=columns))
+    return write_image(sheet, stem.with_suffix(".png"), record)
+
+
+def refuse_label_files(model, samples, out: Path, record: GenerationRecord, columns: int = 0):
+    raise ArtganError(
+        f"{model.name} runs label images rather than make them: score a labelled folder with "
+        "artgan eval RUN --data FOLDER"
+    )
+
+
 # ----------------------------------------------------------------------------- the registry
 
 IMAGE = _register(
@@ -262,5 +279,19 @@ AUDIO = _register(
         write=write_sounds,
         metrics=("fd",),
         default_metrics=("fd",),
+    )
+)
+LABELS = _register(
+    OutputKind(
+        "labels",
+        item_unit="img",
+        words="class labels for images",
+        default_count=1,
+        sample_example="",  # nothing to sample: train says the eval command (cli/train.py)
+        preview=preview_labels,
+        write=refuse_label_files,
+        metrics=("accuracy",),
+        default_metrics=("accuracy",),
+        colour_mode=True,
     )
 )

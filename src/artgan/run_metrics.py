@@ -76,6 +76,10 @@ def _rows(metrics: dict) -> dict[str, str]:
         rows["bits per character"] = f"{metrics['bpc']:.4f}"
     if "fd" in metrics:
         rows["Fréchet distance (log-mel)"] = _num(metrics["fd"])
+    if "accuracy" in metrics:  # classifier runs (metrics/classification.py)
+        rows["accuracy"] = f"{metrics['accuracy']:.2%}"
+        for name, value in metrics.get("per_class", {}).items():
+            rows[f"  {name}"] = f"{value:.2%}"
     return rows
 
 

@@ -10,7 +10,6 @@ asked class are kept; each file's provenance records its confidence."""
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,13 +17,12 @@ from pathlib import Path
 import torch
 
 from .atomic import atomic_write_text
+from .data.files import LABELS_FILE, folder_names
 from .errors import ArtganError
 from .models.conditioning import class_index, require_conditional
 from .provenance import write_image
 from .provenance.record import record_for_model
 from .sample import quantize
-
-LABELS_FILE = "labels.json"
 
 # uint8 images (N, C, H, W) of asked class k -> (N,) confidence that they show class k
 Judge = Callable[[torch.Tensor, int], torch.Tensor]
@@ -39,18 +37,6 @@ class LabelledExport:
     images: torch.Tensor
     labels: torch.Tensor
     candidates_per_class: int
-
-
-def folder_names(class_names: list[str]) -> list[str]:
-    """Safe, distinct folder names for the classes, in the same order."""
-    names: list[str] = []
-    for name in class_names:
-        safe = re.sub(r"[^A-Za-z0-9._ -]+", "_", name).strip(" .") or "class"
-        candidate, k = safe, 2
-        while candidate.casefold() in (n.casefold() for n in names):
-            candidate, k = f"{safe}-{k}", k + 1
-        names.append(candidate)
-    return names
 
 
 def write_labelled_folder(

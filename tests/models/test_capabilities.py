@@ -15,6 +15,7 @@ from artgan.errors import ConfigError
 from artgan.models import families_with, model_class
 from artgan.models.capabilities import (
     AudioGenerator,
+    Classifier,
     DensityModel,
     Encoder,
     ImageToImage,
@@ -38,11 +39,14 @@ CAPABILITIES = (
     DensityModel,
     TextGenerator,
     AudioGenerator,
+    Classifier,
 )
 # What each family promises; a new family adds its row (the test below lists what is missing).
 DECLARED = {
     "charrnn": {TextGenerator},
+    "classifier": {Classifier},
     "cyclegan": {Translator, ImageToImage},
+    "dann": {Classifier},
     "dcgan": {LatentGenerator},
     "fastgan": {LatentGenerator},
     "inpaint": {Inpainter, ImageToImage},

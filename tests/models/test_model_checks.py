@@ -5,7 +5,7 @@ import torch
 
 from artgan.config import TrainConfig, from_dict
 from artgan.models import Batch, build_model, model_class
-from artgan.models.capabilities import ImageToImage, Translator, Upscaler
+from artgan.models.capabilities import Classifier, ImageToImage, Translator, Upscaler
 from artgan.registry import MODELS
 from artgan.training.checkpoint import load_model, model_meta, save_checkpoint
 from tests.conftest import TINY_MODELS
@@ -24,6 +24,9 @@ def fake_batch(model, n: int = 8) -> Batch:
     if model.output_kind == "text":  # token windows (n, seq_len + 1)
         c = model.config
         return Batch(torch.randint(len(c.vocabulary), (n, c.seq_len + 1)))
+    if isinstance(model, Classifier):  # labelled images, and unlabelled target ones (dann)
+        x_b = torch.rand(n, *model.input_shape) * 2 - 1
+        return Batch(torch.rand(n, *model.input_shape) * 2 - 1, torch.arange(n) % 10, x_b)
     shape = draw(model, 1, seed=0).shape[1:]
     labels = torch.arange(n) % model.config.num_classes if model.conditional else None
     # Translators (cyclegan, pix2pix) train on a second, domain-B image per item.
@@ -37,6 +40,9 @@ def draw(model, n: int, seed: int):
     an upscaler's are image_size / scale, so that its outputs are image_size)."""
     if model.output_kind == "text":
         return model.sample(n, seed=seed, length=40)
+    if isinstance(model, Classifier):  # the logits of random images from ``seed``
+        g = torch.Generator().manual_seed(seed)
+        return model.sample(n, seed=seed, images=torch.rand(n, *model.input_shape, generator=g))
     if isinstance(model, ImageToImage):
         c = model.config
         side = c.image_size // model.scale if isinstance(model, Upscaler) else c.image_size
@@ -69,6 +75,8 @@ def test_sample_shape_and_range(family):
     if model.output_kind == "audio":
         assert x.shape == (5, 1, model.config.clip_length)
         assert x.min() >= -1 and x.max() <= 1
+    elif isinstance(model, Classifier):  # logits, one row per image
+        assert x.shape == (5, model.config.num_classes)
     elif "data_shape" in cfg:
         assert x.shape == (5, *cfg["data_shape"])
     else:

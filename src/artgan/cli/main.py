@@ -41,6 +41,7 @@ COMMAND_MODULES = [
     "stylize",
     "style_transfer",
     "eval",
+    "adapt",
 ]
 
 

@@ -11,7 +11,7 @@ from ..data import check_source
 from ..devices import device_type
 from ..errors import ConfigError
 from ..models import model_class
-from ..models.capabilities import ImageToImage
+from ..models.capabilities import Classifier, ImageToImage
 from ..output_kinds import OUTPUT_KINDS
 from ..run_folder import Run
 from ..training.run import build_run_config, describe_defaults, read_run_config
@@ -138,12 +138,15 @@ def run(args) -> int:
 
 def next_command(run_dir) -> str:
     """What to try after training, from what the model declares it does: an image-to-image
-    model's own command on a file (``artgan upscale``, ``inpaint``, ``stylize``), else
+    model's own command on a file (``artgan upscale``, ``inpaint``, ``stylize``), a
+    classifier's ``artgan eval``, else
     ``artgan sample`` with the options for what it makes."""
     model = read_run_config(run_dir)["model"]
     family = model_class(model["name"])
     if issubclass(family, ImageToImage) and "artgan " in family.file_command:
         example = family.file_command[family.file_command.index("artgan ") :]
         return example.replace("RUN", str(run_dir), 1)
+    if issubclass(family, Classifier):
+        return f"artgan eval {run_dir} --data LABELLED_FOLDER   (its accuracy)"
     kind = family.kind_from_config(model)
     return f"artgan sample {run_dir} {OUTPUT_KINDS.get(kind).sample_example}"

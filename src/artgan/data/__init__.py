@@ -9,7 +9,15 @@ from ..audio import AUDIO_SUFFIXES
 from ..config import DataConfig
 from ..errors import DataError
 from ..registry import DATASETS
-from . import art, digits, fashion_mnist, points, spoken_digits, text  # noqa: F401  (registration)
+from . import (  # noqa: F401  (registration)
+    art,
+    digits,
+    fashion_mnist,
+    fashion_mnist_m,
+    points,
+    spoken_digits,
+    text,
+)
 from .audio import is_audio_folder, load_audio_folder
 from .dataset import BatchStream, DataReport, InMemoryDataset
 from .folder import IMAGE_SUFFIXES, load_image_folder

@@ -63,6 +63,8 @@ class TwoDomainDataset:
         report: DataReport,
         crop_size: int = 0,
         flip: bool = False,
+        y: torch.Tensor | None = None,
+        class_names: list[str] | None = None,
     ):
         if paired and len(x) != len(x_b):
             raise ValueError("paired domains must have the same number of images")
@@ -71,8 +73,10 @@ class TwoDomainDataset:
         self.report = report
         self.crop_size = crop_size
         self.flip = flip
-        self.class_names: list[str] = []
-        self.y = None
+        # Domain A's class labels, where it has them (unpaired: the labelled source of domain
+        # adaptation, models/dann.py); domain B is unlabelled.
+        self.y = y
+        self.class_names: list[str] = list(class_names or []) if y is not None else []
 
     def __len__(self) -> int:
         return len(self.x) if self.paired else max(len(self.x), len(self.x_b))
@@ -80,10 +84,13 @@ class TwoDomainDataset:
     @property
     def spec(self) -> DataSpec:
         channels, side = self.x.shape[1], self.x.shape[-1]
-        return DataSpec(shape=(channels, self.crop_size or side, self.crop_size or side))
+        shape = (channels, self.crop_size or side, self.crop_size or side)
+        return DataSpec(shape, num_classes=len(self.class_names), class_names=self.class_names)
 
     def to(self, device: torch.device) -> TwoDomainDataset:
         self.x, self.x_b = self.x.to(device), self.x_b.to(device)
+        if self.y is not None:
+            self.y = self.y.to(device)
         return self
 
     def _augment(self, x: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
@@ -103,7 +110,7 @@ class TwoDomainDataset:
         j = torch.randint(len(self.x_b), (len(indices),), generator=generator).to(self.x.device)
         a = self._augment(as_float(self.x[i]), generator)
         b = self._augment(as_float(self.x_b[j]), generator)
-        return Batch(a, x_b=b)
+        return Batch(a, self.y[i] if self.y is not None else None, x_b=b)
 
 
 def translation_run_defaults(pairing: str) -> dict:
@@ -137,8 +144,13 @@ def load_two_domain(config: DataConfig, image_size: int | None = None) -> TwoDom
                 "unpaired two-domain data needs two sources: --data-a ./photos --data-b "
                 "./paintings (data.source and data.source_b)"
             )
-        a, report_a = load_domain(config.source, config, stored)
+        a, labels, class_names, report_a = load_labelled_domain(config.source, config, stored)
         b, report_b = load_domain(config.source_b, config, stored)
+        if a.shape[1] != b.shape[1]:
+            raise DataError(
+                f"{config.source} has {a.shape[1]}-channel images and {config.source_b} "
+                f"{b.shape[1]}-channel ones; set --data.color rgb (or grey) for both"
+            )
         report = DataReport(
             name=f"{report_a.name}+{report_b.name}",
             count=len(a) + len(b),
@@ -148,7 +160,7 @@ def load_two_domain(config: DataConfig, image_size: int | None = None) -> TwoDom
             ],
             notes=[f"domain A: {len(a)} images", f"domain B: {len(b)} images"],
         )
-        return TwoDomainDataset(a, b, False, report, crop_size, config.flip)
+        return TwoDomainDataset(a, b, False, report, crop_size, config.flip, labels, class_names)
     if config.source_b:
         a, b, report = load_matched_folders(config, stored)
     else:
@@ -159,20 +171,29 @@ def load_two_domain(config: DataConfig, image_size: int | None = None) -> TwoDom
 def load_domain(source: str, config: DataConfig, stored: int) -> tuple[torch.Tensor, DataReport]:
     """One domain's uint8 images (N, C, stored, stored): a folder, a built-in dataset, or one
     class of a built-in (``art:mondrian``)."""
+    x, _, _, report = load_labelled_domain(source, config, stored)
+    return x, report
+
+
+def load_labelled_domain(
+    source: str, config: DataConfig, stored: int
+) -> tuple[torch.Tensor, torch.Tensor | None, list[str], DataReport]:
+    """``load_domain`` with the domain's class labels and names, where it has them (a
+    labelled built-in dataset, a folder of class sub-folders; None for one class of one)."""
     name, _, wanted = source.partition(":")
     if name in DATASETS:
         built_in = dataclasses.replace(config, source=name, crop="center")
         data = DATASETS.get(name)(built_in, stored)
-        x = data.x
+        x, y, class_names = data.x, data.y, data.class_names
         if wanted:
             if wanted not in data.class_names:
                 raise DataError(
                     f"{name} has no class {wanted!r}; its classes: {', '.join(data.class_names)}"
                 )
-            x = x[data.y == data.class_names.index(wanted)]
+            x, y, class_names = x[data.y == data.class_names.index(wanted)], None, []
         if x.dim() != 4:
             raise DataError(f"{source} is not image data; two-domain models need images")
-        return x, DataReport(name=source, count=len(x))
+        return x, y if class_names else None, class_names, DataReport(name=source, count=len(x))
     path = Path(source).expanduser()
     if not path.is_dir():
         raise DataError(
@@ -187,7 +208,7 @@ def load_domain(source: str, config: DataConfig, stored: int) -> tuple[torch.Ten
             f"{config.in_memory_limit_mb}); two-domain data is held in memory: raise the "
             "limit or use part of the folder with data.limit"
         )
-    return data.x, data.report
+    return data.x, data.y if data.class_names else None, data.class_names, data.report
 
 
 def square(image: Image.Image, size: int) -> np.ndarray:

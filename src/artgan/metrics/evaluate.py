@@ -38,6 +38,7 @@ from ..registry import DATASETS
 from ..run_metrics import append_metrics
 from ..sample import quantize
 from ..training.checkpoint import load_model
+from . import classification  # noqa: F401  (registers the classifier runs' evaluator)
 from . import functional as fn
 from . import memorization as mem
 from .audio import evaluate_audio
@@ -311,6 +312,7 @@ def evaluate(
         "iwae_k": iwae_k,
         "nll_images": nll_images,
         "copy_quantile": copy_quantile,
+        "data_given": data is not None,
     }
     result = kind_of(model).evaluate(model, config, names, opts)  # EVALUATORS, below
     entry = {

@@ -3,7 +3,9 @@
 from ..registry import MODELS
 from . import (  # noqa: F401  (registration)
     charrnn,
+    classifier,
     cyclegan,
+    dann,
     dcgan,
     fastgan,
     inpaint,
