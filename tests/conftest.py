@@ -92,6 +92,14 @@ TINY_MODELS = {
         "hidden": 8,
         "domain_hidden": 8,
     },
+    "voxelgan": {
+        "name": "voxelgan",
+        "image_size": 16,
+        "channels": 3,
+        "width": 4,
+        "d_width": 4,
+        "z_dim": 8,
+    },
     # Class-conditional variants (one per discriminator conditioning), fitting `digits`' classes.
     "dcgan-cond": {
         **CONDITIONAL_DIGITS,
@@ -147,6 +155,7 @@ def tiny_run_config(family: str = "dcgan", steps: int = 4, run_dir: str = "", **
         # Two domains from one built-in dataset, a style each. (pix2pix's pairs come from
         # files: its tests make a folder and set data.source.)
         "cyclegan": {"source": "art:mondrian", "source_b": "art:rothko", "size": 40},
+        "voxelgan": {"source": "shapes3d", "size": 32},
     }.get(family, {"source": "digits"})
     return {
         "model": model,

@@ -22,8 +22,8 @@ def make(family: str):
     return cls(from_dict(cls.config_class, cfg))
 
 
-def test_the_five_kinds_are_registered():
-    assert OUTPUT_KINDS.names() == ["audio", "image", "labels", "points", "text"]
+def test_the_six_kinds_are_registered():
+    assert OUTPUT_KINDS.names() == ["audio", "image", "labels", "mesh", "points", "text"]
 
 
 @pytest.mark.parametrize("family", sorted(TINY_MODELS))

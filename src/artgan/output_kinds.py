@@ -1,9 +1,9 @@
-"""What a model makes (DESIGN 12): images, 2-D points, text or sounds.
+"""What a model makes (DESIGN 12): images, 2-D points, text, sounds or 3-D meshes.
 
 Each kind owns everything that depends on it: the preview the trainer writes, how ``artgan
 sample`` draws and writes files, its default count, the metrics ``artgan eval`` offers and the
-model card's words. A model names its kind (``model.output_kind``); a new kind (3-D meshes) is
-one more entry here.
+model card's words. A model names its kind (``model.output_kind``); a new kind is one more
+entry here.
 """
 
 from __future__ import annotations
@@ -13,15 +13,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import torch
+from PIL import Image
+
 from .audio import spectrogram_sheet
 from .data.points import POINT_SUFFIXES
+from .data.projection import turntable_views
 from .errors import ArtganError
+from .mesh import MESH_FORMATS, grid_to_mesh, mesh_bytes
 from .models.capabilities import ImageToImage
 from .provenance import (
     GenerationRecord,
     write_audio,
     write_diagram,
+    write_gif,
     write_image,
+    write_mesh,
     write_points,
     write_text,
 )
@@ -226,6 +234,73 @@ def refuse_label_files(model, samples, out: Path, record: GenerationRecord, colu
     )
 
 
+# ----------------------------------------------------------------------------- 3-D meshes
+
+TURNTABLE_FRAMES = 24  # one turn of the object, a frame every 15 degrees
+SHEET_VIEWS = 8  # views of each object on a contact sheet, one row an object
+GIF_SIDE = 192  # turntable frames enlarged for a person (the watermark needs 128 px)
+
+
+def views_of(model, volume: torch.Tensor, frames: int) -> torch.Tensor:
+    """(frames, 3, S, S) pictures in [0, 1] of one grid, once around it (VolumeGenerator)."""
+    azimuth, elevation = turntable_views(frames)
+    volumes = volume[None].expand(frames, *volume.shape)  # (F, 4, S, S, S)
+    with torch.no_grad():
+        return model.render(volumes, azimuth, elevation).float().cpu()
+
+
+def mesh_sheet(model, volumes: torch.Tensor) -> np.ndarray:
+    """A contact sheet: one row an object, SHEET_VIEWS views round it, enlarged for display."""
+    pictures = torch.cat([views_of(model, v, SHEET_VIEWS) for v in volumes])  # (n * V, 3, S, S)
+    return enlarge_for_display(grid_pixels(pictures * 2 - 1, columns=SHEET_VIEWS))
+
+
+def turntable(model, volume: torch.Tensor) -> list[np.ndarray]:
+    tiles = to_uint8(views_of(model, volume, TURNTABLE_FRAMES) * 2 - 1)  # (F, S, S, 3)
+    size = (GIF_SIDE, GIF_SIDE)
+    return [np.asarray(Image.fromarray(t).resize(size, Image.Resampling.BICUBIC)) for t in tiles]
+
+
+def preview_meshes(model, dataset, stem: Path, record: GenerationRecord) -> Path:
+    volumes = model.sample(8, seed=PREVIEW_SEED)
+    return write_image(mesh_sheet(model, volumes), stem.with_suffix(".png"), record)
+
+
+def write_meshes(model, samples, out: Path, record: GenerationRecord, columns: int = 0) -> str:
+    """A folder: per object a .glb and an .obj mesh (marching cubes at the model's surface
+    level) and a turntable .gif, and sheet.png of them all. A grid with no voxel above the
+    level has no surface: it gets no mesh file, and the message says which."""
+    if out.suffix:
+        raise ArtganError(
+            f"--out {out}: 3-D models write a folder (a name without extension): a .glb, .obj "
+            "and turntable .gif per object, and sheet.png"
+        )
+    out.mkdir(parents=True, exist_ok=True)
+    width = max(4, len(str(len(samples) - 1)))
+    empty = []
+    for i, volume in enumerate(samples):
+        stem, item = out / f"{i:0{width}d}", record.with_params(index=i)
+        mesh = grid_to_mesh(volume.numpy(), model.surface_level)
+        if mesh is None:
+            empty.append(stem.name)
+        else:
+            for suffix in MESH_FORMATS:
+                write_mesh(mesh_bytes(mesh, suffix), stem.with_suffix(suffix), item)
+        frames = turntable(model, volume)
+        write_gif(frames, stem.with_suffix(".gif"), item.with_params(kind="turntable"))
+    write_image(mesh_sheet(model, samples), out / "sheet.png", record.with_params(kind="sheet"))
+    said = (
+        f"wrote {len(samples) - len(empty)} meshes (.glb and .obj), {len(samples)} turntable "
+        f"GIFs and sheet.png to {out}/"
+    )
+    if empty:
+        said += (
+            f"; no mesh for {', '.join(empty)}: no voxel reaches opacity {model.surface_level} "
+            "(an empty grid; see its GIF)"
+        )
+    return said
+
+
 # ----------------------------------------------------------------------------- the registry
 
 IMAGE = _register(
@@ -293,5 +368,16 @@ LABELS = _register(
         metrics=("accuracy",),
         default_metrics=("accuracy",),
         colour_mode=True,
+    )
+)
+MESH = _register(
+    OutputKind(
+        "mesh",
+        item_unit="items",
+        words="3-D meshes (voxel grids)",
+        default_count=4,
+        sample_example="--n 4 --out shapes/",
+        preview=preview_meshes,
+        write=write_meshes,
     )
 )

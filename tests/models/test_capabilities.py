@@ -24,6 +24,7 @@ from artgan.models.capabilities import (
     TextGenerator,
     Translator,
     Upscaler,
+    VolumeGenerator,
 )
 from artgan.registry import MODELS
 from artgan.training.checkpoint import model_meta, save_checkpoint
@@ -40,6 +41,7 @@ CAPABILITIES = (
     TextGenerator,
     AudioGenerator,
     Classifier,
+    VolumeGenerator,
 )
 # What each family promises; a new family adds its row (the test below lists what is missing).
 DECLARED = {
@@ -58,6 +60,7 @@ DECLARED = {
     "srresnet": {Upscaler, ImageToImage},
     "vae": {LatentGenerator, Encoder, DensityModel},
     "vaegan": {LatentGenerator, Encoder},
+    "voxelgan": {LatentGenerator, VolumeGenerator},
     "wavegan": {LatentGenerator, AudioGenerator},
 }
 

@@ -28,6 +28,8 @@ def fake_batch(model, n: int = 8) -> Batch:
         x_b = torch.rand(n, *model.input_shape) * 2 - 1
         return Batch(torch.rand(n, *model.input_shape) * 2 - 1, torch.arange(n) % 10, x_b)
     shape = draw(model, 1, seed=0).shape[1:]
+    if model.output_kind == "mesh":  # makes grids, learns from pictures of them
+        shape = (model.config.channels, model.config.image_size, model.config.image_size)
     labels = torch.arange(n) % model.config.num_classes if model.conditional else None
     # Translators (cyclegan, pix2pix) train on a second, domain-B image per item.
     x_b = torch.rand(n, *shape) * 2 - 1 if isinstance(model, Translator) else None
@@ -77,6 +79,10 @@ def test_sample_shape_and_range(family):
         assert x.min() >= -1 and x.max() <= 1
     elif isinstance(model, Classifier):  # logits, one row per image
         assert x.shape == (5, model.config.num_classes)
+    elif model.output_kind == "mesh":  # voxel grids: opacity and RGB in [0, 1]
+        side = cfg["image_size"]
+        assert x.shape == (5, 4, side, side, side)
+        assert x.min() >= 0 and x.max() <= 1
     elif "data_shape" in cfg:
         assert x.shape == (5, *cfg["data_shape"])
     else:

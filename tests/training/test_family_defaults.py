@@ -16,7 +16,7 @@ from artgan.training.run import build_run_config
 
 # A data source each family can be described with (the dry run loads no data, but checks that
 # the source exists).
-SOURCES = {"mlp": "ring8", "charrnn": "sonnets", "wavegan": "spoken_digits"}
+SOURCES = {"mlp": "ring8", "charrnn": "sonnets", "wavegan": "spoken_digits", "voxelgan": "shapes3d"}
 
 
 def lookup(config: dict, dotted: str):

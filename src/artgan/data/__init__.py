@@ -3,6 +3,7 @@ folders of sound files."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from ..audio import AUDIO_SUFFIXES
@@ -15,11 +16,12 @@ from . import (  # noqa: F401  (registration)
     fashion_mnist,
     fashion_mnist_m,
     points,
+    shapes3d,
     spoken_digits,
     text,
 )
 from .audio import is_audio_folder, load_audio_folder
-from .dataset import BatchStream, DataReport, InMemoryDataset
+from .dataset import BatchStream, DataReport, InMemoryDataset, one_class
 from .folder import IMAGE_SUFFIXES, load_image_folder
 from .points import POINT_SUFFIXES, load_point_file
 from .text import load_text_file
@@ -37,7 +39,7 @@ def check_source(source: str, classes: bool = False) -> None:
     """An error unless ``source`` is a built-in dataset (with ``classes``, also one class of
     one, ``art:mondrian``, as two-domain models take) or an existing path: what ``--dry-run``
     checks before anything is loaded."""
-    name = source.partition(":")[0] if classes else source
+    name = source.partition(":")[0] if classes or ":" in source else source
     if name in DATASETS or Path(source).expanduser().exists():
         return
     raise DataError(
@@ -59,6 +61,9 @@ def load_dataset(config: DataConfig, image_size: int | None = None):
         )
     if config.source in DATASETS:
         return DATASETS.get(config.source)(config, image_size)
+    name, _, wanted = config.source.partition(":")
+    if wanted and name in DATASETS:  # one class of a built-in: shapes3d:vase, art:mondrian
+        return one_class(DATASETS.get(name)(replace(config, source=name), image_size), wanted)
     check_source(config.source)
     path = Path(config.source).expanduser()
     if path.is_file() and path.suffix.lower() in POINT_SUFFIXES:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import torch
 import torch.nn.functional as F
 
+from ..errors import DataError
 from .types import Batch, DataSpec
 
 
@@ -72,7 +73,7 @@ class InMemoryDataset:
 
     @property
     def kind(self) -> str:
-        return "image" if self.x.dim() == 4 else "points"
+        return {4: "image", 5: "volume"}.get(self.x.dim(), "points")
 
     def __len__(self) -> int:
         return self.x.shape[0]
@@ -101,7 +102,22 @@ class InMemoryDataset:
             indices = indices.to(self.x.device)
             return Batch(self.x[indices].float(), self.y[indices] if self.y is not None else None)
         y = self.y[indices.to(self.y.device)] if self.y is not None else None
+        if self.kind == "volume":  # uint8 voxel grids (N, 4, D, D, D) -> [0, 1]
+            return Batch(self.x[indices.to(self.x.device)].float().div_(255.0), y)
         return Batch(image_batch(self.x, self.crop_size, self.flip, generator, rows=indices), y)
+
+
+def one_class(dataset: InMemoryDataset, wanted: str) -> InMemoryDataset:
+    """The items of class ``wanted`` only (``shapes3d:vase``); an unknown class names the
+    valid ones."""
+    if wanted not in dataset.class_names:
+        valid = ", ".join(dataset.class_names) or "none (it has no classes)"
+        raise DataError(f"{dataset.report.name} has no class {wanted!r}; its classes: {valid}")
+    keep = dataset.y == dataset.class_names.index(wanted)
+    dataset.x, dataset.y = dataset.x[keep], dataset.y[keep]
+    dataset.report.count = len(dataset.x)
+    dataset.report.notes.append(f"class {wanted} only")
+    return dataset
 
 
 def images_as_float(x: torch.Tensor) -> torch.Tensor:

@@ -16,6 +16,7 @@ from . import (  # noqa: F401  (registration)
     super_resolution,
     vae,
     vaegan,
+    voxelgan,
     wavegan,
 )
 from .base import Batch, DataSpec, GenerativeModel, Phase

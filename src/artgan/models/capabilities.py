@@ -181,6 +181,26 @@ class AudioGenerator:
         raise NotImplementedError
 
 
+class VolumeGenerator:
+    """Makes 3-D objects: ``sample`` gives voxel grids (n, 4, D, D, D), opacity then RGB colour,
+    each in [0, 1] (data/projection.py's layout); ``render`` pictures grids from views with the
+    projection the model was trained through; the surface is where opacity crosses
+    ``surface_level`` (meshes by marching cubes, output kind ``mesh``)."""
+
+    surface_level: ClassVar[float] = 0.5
+
+    @property
+    def grid_size(self) -> int:
+        raise NotImplementedError
+
+    def render(
+        self, volumes: torch.Tensor, azimuth: torch.Tensor, elevation: torch.Tensor
+    ) -> torch.Tensor:
+        """(B, 4, D, D, D) grids seen from views (radians, (B,) each) -> RGB (B, 3, D, D) in
+        [0, 1], for people to look at (turntables, sheets)."""
+        raise NotImplementedError
+
+
 class Classifier:
     """Assigns class labels to images: ``classify`` gives logits. Domain adaptation (issue 18)
     trains such runs; attacks (issue 19) and ``artgan eval --data LABELLED`` use any of them."""

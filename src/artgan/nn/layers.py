@@ -27,16 +27,22 @@ def norm2d(kind: str, channels: int) -> nn.Module:
     raise ConfigError(f"unknown norm {kind!r}; valid: {', '.join(NORMS)}")
 
 
+NORM_LAYERS = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.GroupNorm, nn.InstanceNorm2d)
+
+
 def dcgan_init(module: nn.Module) -> None:
-    """Weight init of Radford et al. 2016: N(0, 0.02) for convs, N(1, 0.02) for norm scales."""
+    """Weight init of Radford et al. 2016: N(0, 0.02) for convs (2-D and 3-D), N(1, 0.02) for norm
+    scales."""
     for m in module.modules():
-        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
+        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Conv3d, nn.ConvTranspose3d, nn.Linear)):
             weight = getattr(m, "parametrizations", None)
             w = weight.weight.original if weight is not None else m.weight
             nn.init.normal_(w, 0.0, 0.02)
             if m.bias is not None:
                 nn.init.zeros_(m.bias)
-        elif isinstance(m, (nn.BatchNorm2d, nn.BatchNorm1d, nn.GroupNorm, nn.InstanceNorm2d)):
+        elif isinstance(
+            m, (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.GroupNorm, nn.InstanceNorm2d)
+        ):
             if m.weight is not None:
                 nn.init.normal_(m.weight, 1.0, 0.02)
                 nn.init.zeros_(m.bias)

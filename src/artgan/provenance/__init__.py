@@ -8,6 +8,7 @@ from .output import (
     write_diagram,
     write_gif,
     write_image,
+    write_mesh,
     write_points,
     write_text,
 )
@@ -19,6 +20,7 @@ __all__ = [
     "write_diagram",
     "write_gif",
     "write_image",
+    "write_mesh",
     "write_points",
     "write_text",
 ]

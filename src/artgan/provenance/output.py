@@ -1,9 +1,9 @@
-"""The one output point (DESIGN convention 6). Every generated image, animation, point set, text or
-sound is written here and nowhere else, so every file carries its provenance.
+"""The one output point (DESIGN convention 6). Every generated image, animation, point set, text,
+sound or mesh is written here and nowhere else, so every file carries its provenance.
 
 Every file: signed first, in memory, with a C2PA manifest holding the generation record
-(embedded in PNG, JPEG, WebP, GIF and WAV; a ``<file>.c2pa`` sidecar for text and points; see
-:mod:`.marking`), then written atomically: when signing fails nothing is written, and an
+(embedded in PNG, JPEG, WebP, GIF and WAV; a ``<file>.c2pa`` sidecar for text, points and
+meshes; see :mod:`.marking`), then written atomically: when signing fails nothing is written, and an
 existing file is never replaced by an unsigned one. Images (and GIF frames) of at least 128 px
 on the short side also carry the invisible watermark; the record says "not watermarked: ..." for
 everything else. Images also keep the record as plain metadata.
@@ -143,6 +143,19 @@ def write_audio(samples, sample_rate: int, path: str | Path, record: GenerationR
         raise ArtganError(f"sounds are written as .wav, got {path.name}")
     record = record.with_watermark(NOT_IMAGE.format(kind="audio"))
     return _publish(path, wav_bytes(samples, sample_rate), record, sidecar=True)
+
+
+MESH_SUFFIXES = (".glb", ".obj")
+
+
+def write_mesh(data: bytes, path: str | Path, record: GenerationRecord) -> Path:
+    """A 3-D mesh file's bytes (binary glTF or OBJ, see mesh.py), with the signed record in
+    ``<file>.c2pa``."""
+    path = Path(path)
+    if path.suffix.lower() not in MESH_SUFFIXES:
+        raise ArtganError(f"meshes are written as .glb or .obj, got {path.name}")
+    record = record.with_watermark(NOT_IMAGE.format(kind="mesh"))
+    return _publish(path, data, record, sidecar=True)
 
 
 def sidecar_path(path: Path) -> Path:
