@@ -128,3 +128,69 @@ def test_a_conditional_model_keeps_its_class_request_when_steered():
     assert torch.allclose(got, expected, atol=1e-5)
     unsteered = feedback.sample_preferred(model, 4, 6, None, options)
     assert torch.equal(unsteered, model.sample(4, seed=6, **options))
+
+
+class Painter(Latents):
+    """Draws 4 x 4 images whose red channel is lit where |z[0]| > 1: a liked look that no
+    straight line in latent space separates (both tails of z[0])."""
+
+    name = "painter"
+    conditional = False
+    training = False  # what generate_from_latents saves and restores
+
+    def train(self, mode=True):
+        return self
+
+    def eval(self):
+        return self
+
+    def generate(self, z, labels=None):
+        red = (z[:, 0].abs() > 1).float() * 2 - 1  # (N,) -1 or 1
+        images = torch.full((len(z), 3, 4, 4), -1.0)
+        images[:, 0] = red[:, None, None]
+        images[:, 1] = torch.tanh(z[:, 1])[:, None, None]  # variety the user does not care for
+        return images
+
+
+class MeanColour:
+    """A stand-in feature extractor: the mean of each colour channel, (N, 3)."""
+
+    def __call__(self, images):
+        return images.mean(dim=(2, 3))
+
+
+def red_likes(model, n: int, seed: int) -> list[dict]:
+    z = model.latents(n, seed)
+    red = model.generate(z)[:, 0, 0, 0] > 0
+    return [{"latent": row.tolist(), "liked": bool(r)} for row, r in zip(z, red)]
+
+
+def red_share(model, z) -> float:
+    return float((model.generate(z)[:, 0, 0, 0] > 0).float().mean())
+
+
+def test_a_preference_on_image_features_learns_what_the_latent_cannot(monkeypatch):
+    monkeypatch.setattr(feedback, "feature_extractor", lambda name: MeanColour())
+    model = Painter()
+    records = red_likes(model, 64, 0)  # four pages; about a third of them red
+    on_latent = feedback.fit(records)
+    on_images = feedback.fit(records, model=model, features="mean-colour")
+    assert on_images.reads_images and on_images.z_dim == Z_DIM
+    assert red_share(model, model.latents(256, 1)) < 0.4
+    latent_share = red_share(model, feedback.steered_latents(model, 256, 1, on_latent))
+    image_share = red_share(model, feedback.steered_latents(model, 256, 1, on_images))
+    assert latent_share < 0.5 and image_share > 0.85  # 0.35 and 0.90 (seed 1)
+    steered = feedback.steered_latents(model, 256, 1, on_images)
+    # both tails of z[0] are kept: the preference is on the look, not one latent direction
+    assert (steered[:, 0] > 1).float().mean() > 0.3 and (steered[:, 0] < -1).float().mean() > 0.3
+    assert steered[:, 1:].std(dim=0).min() > 0.7  # the rest keeps the prior's spread
+    images = feedback.sample_preferred(model, 16, 2, on_images)
+    assert torch.equal(images, model.generate(feedback.steered_latents(model, 16, 2, on_images)))
+
+
+def test_a_preference_on_image_features_needs_the_model_and_its_latent_size():
+    records = [{"latent": [1.0, 2.0], "liked": True}]
+    with pytest.raises(ConfigError, match="needs the model"):
+        feedback.fit(records, features="efficientnet-lite0")
+    with pytest.raises(ConfigError, match="latents of size 2.*has 8"):
+        feedback.fit(records, model=Painter(), features="efficientnet-lite0")

@@ -4,6 +4,8 @@ and sampling steered towards it.
     record(run, latent, liked)   appends one line to ``Run.feedback_file`` (RUN/feedback.jsonl)
     load(run_or_file)            the records, and how many damaged lines were skipped
     fit(records)                 a Preference: logistic regression of "liked" on the latent
+    fit(records, model=m, features="efficientnet-lite0")
+                                 ... or on features of the images the latents draw
     sample_preferred(...)        samples whose latents are resampled by that preference
 
 Steering is importance re-weighting of latent proposals: draw ``proposals`` x n latents from the
@@ -11,10 +13,16 @@ model's prior, keep n of them, drawn without replacement with weights p(liked | 
 Kept latents are still prior draws (only re-weighted), so variety survives: a confident
 preference keeps a uniform choice among the liked region, never one point. With no preference
 (no feedback), sampling is exactly ``model.sample`` — same seed, same images.
+
+A user likes how an image looks, which a straight line in latent space may separate badly (a
+style can sit in several regions of the latent); a preference on image features scores what
+the user saw, at the cost of drawing and featurising every proposal. bench/feedback.py measures
+both on a simulated user.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -25,6 +33,7 @@ from pathlib import Path
 import torch
 
 from .errors import ConfigError
+from .metrics.extractors import get_extractor
 from .models.base import make_generator
 from .models.capabilities import LatentGenerator
 from .run_folder import Run
@@ -34,6 +43,7 @@ from .training.logs import read_log
 PROPOSALS = 8  # latent candidates drawn per kept sample
 TEMPERATURE = 1.0  # above 1: flatter weights, more variety; below 1: sharper
 PRIOR_CONTRAST_SEED = 17  # the prior draws that stand in for a missing verdict (see fit)
+LATENT = "latent"  # a preference on the latent itself (else: on image features, by extractor)
 
 
 def feedback_file(source: Run | str | Path) -> Path:
@@ -114,24 +124,76 @@ def _is_record(entry: dict) -> bool:
 
 @dataclass(frozen=True)
 class Preference:
-    """p(liked | z) = sigmoid(z . weight + bias), fitted on feedback records."""
+    """p(liked) = sigmoid(x . weight + bias), fitted on feedback records, where x is the latent
+    (``features == "latent"``) or the features of the latent's image by the named feature
+    extractor, standardised by ``center`` and ``spread`` (then ``latent_size`` is the size of
+    the latents it scores)."""
 
-    weight: torch.Tensor  # (z_dim,)
+    weight: torch.Tensor  # (dim,)
     bias: float
+    features: str = LATENT
+    center: torch.Tensor | None = None  # (dim,) image features only
+    spread: torch.Tensor | None = None  # (dim,)
+    latent_size: int | None = None
 
     @property
     def z_dim(self) -> int:
-        return self.weight.numel()
+        return self.weight.numel() if self.latent_size is None else self.latent_size
 
-    def probability(self, z: torch.Tensor) -> torch.Tensor:
-        return torch.sigmoid(z.double() @ self.weight + self.bias)
+    @property
+    def reads_images(self) -> bool:
+        return self.features != LATENT
+
+    def probability(self, x: torch.Tensor) -> torch.Tensor:
+        """p(liked) of rows ``x``: latents, or image features (see ``inputs``)."""
+        x = x.double()
+        if self.center is not None:
+            x = (x - self.center) / self.spread
+        return torch.sigmoid(x @ self.weight + self.bias)
+
+    def inputs(self, model, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """What ``probability`` reads for latents ``z``: ``z`` itself, or the features of the
+        images ``model`` draws from them (with ``labels`` for a conditional model)."""
+        return image_features(model, z, labels, self.features) if self.reads_images else z
+
+    def score(self, model, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """p(liked) of the samples of latents ``z``, (N,)."""
+        return self.probability(self.inputs(model, z, labels))
 
 
-def fit(records: list[dict], l2: float = 1e-2) -> Preference | None:
-    """Logistic regression of the verdicts on the latents, classes weighted equally (a page
-    with few likes still counts them), with an L2 penalty so separable feedback stays finite.
-    None without records. Where every verdict is the same, prior draws stand in for the other
-    side: the fit then contrasts the liked (or disliked) latents with the prior itself."""
+@functools.lru_cache(maxsize=2)
+def feature_extractor(name: str):
+    """One extractor per name and process: loading its weights costs more than a page."""
+    return get_extractor(name)
+
+
+def image_features(model, z: torch.Tensor, labels, extractor: str) -> torch.Tensor:
+    """Features (N, dim) of the images ``model`` draws from latents ``z``."""
+    with torch.no_grad():
+        return feature_extractor(extractor)(generate_from_latents(model, z, labels=labels))
+
+
+def record_labels(records: list[dict], model) -> torch.Tensor | None:
+    """The class rows the records were drawn with, for a conditional model (None otherwise, or
+    where a record has none: the model's default labels)."""
+    if not getattr(model, "conditional", False) or any(r.get("classes") is None for r in records):
+        return None
+    return torch.tensor([r["classes"] for r in records], dtype=torch.float32)
+
+
+def fit(
+    records: list[dict],
+    l2: float = 1e-2,
+    *,
+    model=None,
+    features: str = LATENT,
+) -> Preference | None:
+    """Logistic regression of the verdicts on the latents (``features="latent"``) or on the
+    features of their images by the named extractor (``model`` then redraws the images), with
+    classes weighted equally (a page with few likes still counts them) and an L2 penalty so
+    separable feedback stays finite. None without records. Where every verdict is the same,
+    prior draws stand in for the other side: the fit then contrasts the liked (or disliked)
+    samples with the prior itself."""
     if not records:
         return None
     sizes = {len(r["latent"]) for r in records}
@@ -139,17 +201,36 @@ def fit(records: list[dict], l2: float = 1e-2) -> Preference | None:
         raise ConfigError(f"feedback records have latents of different sizes: {sorted(sizes)}")
     z = torch.tensor([r["latent"] for r in records], dtype=torch.float64)
     y = torch.tensor([float(r["liked"]) for r in records], dtype=torch.float64)
+    labels = None
+    if features != LATENT:
+        if model is None:
+            raise ConfigError(f"a preference on {features} image features needs the model")
+        check_fits(Preference(torch.zeros(z.shape[1]), 0.0), model)
+        labels = record_labels(records, model)
     if y.min() == y.max():  # one verdict only: contrast with as many prior draws
         g = make_generator(PRIOR_CONTRAST_SEED)
         z = torch.cat([z, torch.randn(z.shape, generator=g, dtype=torch.float64)])
         y = torch.cat([y, 1.0 - y])
+        labels = None if labels is None else torch.cat([labels, labels])
+    if features == LATENT:
+        weight, bias = logistic_regression(z, y, l2)
+        return Preference(weight=weight, bias=bias)
+    x = image_features(model, z.float(), labels, features).double()
+    center, spread = x.mean(0), x.std(0).clamp_min(1e-6)
+    weight, bias = logistic_regression((x - center) / spread, y, l2)
+    return Preference(weight, bias, features, center, spread, latent_size=z.shape[1])
+
+
+def logistic_regression(x: torch.Tensor, y: torch.Tensor, l2: float) -> tuple[torch.Tensor, float]:
+    """Weight and bias of L2-penalised logistic regression of ``y`` (0/1) on rows ``x``, the
+    two classes weighted equally (LBFGS, float64)."""
     sample_weight = torch.where(y > 0, 0.5 / y.mean(), 0.5 / (1 - y.mean()))
-    params = torch.zeros(z.shape[1] + 1, dtype=torch.float64, requires_grad=True)
+    params = torch.zeros(x.shape[1] + 1, dtype=torch.float64, requires_grad=True)
     optimiser = torch.optim.LBFGS([params], max_iter=200, line_search_fn="strong_wolfe")
 
     def loss() -> torch.Tensor:
         optimiser.zero_grad()
-        logits = z @ params[:-1] + params[-1]
+        logits = x @ params[:-1] + params[-1]
         bce = torch.nn.functional.binary_cross_entropy_with_logits(logits, y, sample_weight)
         value = bce + l2 * params[:-1].square().sum()
         value.backward()
@@ -157,7 +238,7 @@ def fit(records: list[dict], l2: float = 1e-2) -> Preference | None:
 
     optimiser.step(loss)
     params = params.detach()
-    return Preference(weight=params[:-1].clone(), bias=float(params[-1]))
+    return params[:-1].clone(), float(params[-1])
 
 
 def check_fits(preference: Preference | None, model, where: str = "the feedback") -> None:
@@ -182,17 +263,22 @@ def steered_latents(
     truncation: float = 0.0,
     proposals: int = PROPOSALS,
     temperature: float = TEMPERATURE,
+    classes=None,
 ) -> torch.Tensor:
     """``n`` latents of ``model``: without a preference exactly ``model.latents(n, seed)``;
     with one, ``n`` of ``proposals * n`` prior draws resampled without replacement with weights
-    p(liked | z) ** (1 / temperature). Deterministic by ``seed``."""
+    p(liked) ** (1 / temperature). A preference on image features scores each proposal's
+    image (drawn with ``classes``, a conditional model's class request). Deterministic by
+    ``seed``."""
     if preference is None:
         return model.latents(n, seed, truncation=truncation)
     check_fits(preference, model)
     g = make_generator(seed)
     candidates = model.latents(n * proposals, generator=g, truncation=truncation)
+    labels = model.labels(classes, len(candidates)) if preference.reads_images else None
     # log-weights, shifted so the largest is 0: no weight underflows to all zeros
-    log_weights = torch.log(preference.probability(candidates).clamp_min(1e-300)) / temperature
+    p = preference.score(model, candidates, labels)
+    log_weights = torch.log(p.clamp_min(1e-300)) / temperature
     weights = torch.exp(log_weights - log_weights.max())
     chosen = torch.multinomial(weights.float(), n, replacement=False, generator=g)
     return candidates[chosen]
@@ -216,7 +302,7 @@ def sample_preferred(
     classes = options.pop("classes", None)
     if options:
         raise ConfigError(f"steered sampling takes no {', '.join(sorted(options))} option")
-    z = steered_latents(model, n, seed, preference, truncation, proposals, temperature)
+    z = steered_latents(model, n, seed, preference, truncation, proposals, temperature, classes)
     return generate_from_latents(model, z, labels=model.labels(classes, n))
 
 
