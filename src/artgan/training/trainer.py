@@ -57,7 +57,7 @@ from .model_card import write_model_card
 from .precision import autocast_dtype
 from .preview import PREVIEW_SEED, write_preview
 from .run import build_run_config, describe_defaults, new_run_dir, read_run_config
-from .threads import choose_threads, resumed_threads
+from .threads import TRIAL_STEPS, ThreadTrial, choose_threads, resumed_threads
 
 # Said after the time estimate when the run would take over half an hour.
 LONG_RUN_HINT = "--preset quick or cpu, or fewer --steps, for a shorter run"
@@ -327,15 +327,40 @@ class Trainer:
             write_model_card(self.run_dir)  # MODEL_CARD.md, filled from the finished run
         return self.run_dir
 
+    def _thread_trial(self) -> ThreadTrial | None:
+        """A trial of one thread against the cores chosen, on a fresh CPU run long enough for
+        it (threads.py says why); None where the count is the user's or the resumed run's."""
+        c = self.config.train
+        if (
+            self.threads.chosen_by not in ("free cores", "all cores")
+            or self.threads.threads < 2
+            or self.device.type != "cpu"
+            or self.dist.world > 1
+            or c.steps - self.step < 2 + 2 * TRIAL_STEPS
+        ):
+            return None
+        return ThreadTrial(self.threads, self.step, torch.set_num_threads)
+
+    def _keep_threads(self, choice, bar) -> None:
+        """End the thread trial with ``choice`` and say so when it changed the count."""
+        if choice.chosen_by == "measured" and self.dist.is_main:
+            bar.write(choice.describe()) if bar is not None else print(choice.describe())
+        self.threads = choice
+        return None
+
     def _steps(self, bar, stop: StopRequests) -> None:
         """Train to ``train.steps``; on Ctrl-C/SIGTERM save at the step reached and raise."""
         c = self.config.train
         sums: dict = {}
         images_since, time_since = 0, time.perf_counter()
         data_since, cpu_since = 0.0, time.process_time()
-        timer = StepTimer(self.step, c.steps) if self.dist.is_main else None
+        trial = self._thread_trial()
+        timer = StepTimer(self.step, c.steps) if self.dist.is_main and trial is None else None
         while self.step < c.steps:
             step = self.step
+            if trial is not None:
+                trial.before_step(step)
+                step_start = time.perf_counter()
             self._set_lr(step)
             for phase in self.phases:
                 if step % phase.every == 0:
@@ -346,6 +371,11 @@ class Trainer:
             images_since += c.batch_size
             if bar is not None:
                 bar.update(1)
+            if trial is not None:
+                decided = trial.after_step(step, time.perf_counter() - step_start)
+                if decided is not None:
+                    trial = self._keep_threads(decided, bar)
+                    timer = StepTimer(self.step, c.steps) if self.dist.is_main else None
             estimate = timer.after_step(self.step, LONG_RUN_HINT) if timer else None
             if estimate:
                 bar.write(estimate) if bar is not None else print(estimate, flush=True)
@@ -375,6 +405,8 @@ class Trainer:
                 self.save()
             # (At the last step the run ends normally: its own save comes next.)
             stopping = stop.signum is not None and self.step < c.steps
+            if stopping and trial is not None:  # the checkpoint records the count kept
+                trial = self._keep_threads(trial.decide(), bar)
             if distributed.any_rank(stopping, self.dist, self.device):
                 self._stop_on_signal(bar, stop.signum)
 
