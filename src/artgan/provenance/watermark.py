@@ -11,7 +11,11 @@ template for geometric synchronisation; Cox, Miller & McKellips 1999, informed e
   band is where the host image interferes least per unit of mark while JPEG 50 and a 0.5x
   resize still keep the signal; lower frequencies carry far more picture.
 - The tile is repeated over the whole image and the same change is added to R, G and B (a
-  luminance-only change), at the strength that gives PSNR 40.5 dB exactly. The strength
+  luminance-only change), at the strength that gives PSNR 40.2 dB (never less). On flat
+  areas a visibility ceiling (issue 16) caps the change at 2 grey levels; the energy it cuts
+  there is spent on the textured areas, up to their higher ceiling, so a picture with flat
+  areas still carries the full mark (before, such pictures ended at 42-44 dB and a 160 px
+  painting could lose its mark to JPEG 50). The strength
   leans mildly towards smooth areas (where the detector, which divides by local contrast,
   hears the mark best): measured at equal PSNR this survives JPEG 50 better than a uniform
   strength, and far better than the usual perceptual masking towards texture.
@@ -70,7 +74,8 @@ PILOT_FRACTION = 0.15  # share of the tile's degrees of freedom given to the kno
 TEMPLATE_PEAKS = 8  # boosted pilot bins: peaks in the spectrum from which scale/angle are read
 TEMPLATE_RADII = (0.15, 0.21)
 TEMPLATE_BOOST = 4.0  # amplitude of a template bin relative to a data bin
-TARGET_PSNR_DB = 40.5
+TARGET_PSNR_DB = 40.2  # issue 15's floor is 40 dB; the embedder never goes below this
+LEGACY_PSNR_DB = 40.5  # the target before the energy cut on flat areas was re-spent
 KEY = 0x61727467  # "artg": fixes the pattern; detection needs the same key
 PILOT_MIN_Z = 3.5  # significance of the pilot's shift peak required to report a payload
 CHANCE_AGREEMENT = 7.0  # codeword agreement (in sigmas) that Viterbi finds in pure noise
@@ -85,6 +90,11 @@ STRENGTH_SIGMA = 3.0  # px: window of the local contrast
 # MASKING_SLOPE times the local RMS contrast. bench/watermark.py prints the measured maxima.
 FLAT_MAX_DEVIATION = 2.0  # grey levels
 MASKING_SLOPE = 1.0
+# The ceiling cuts the mark on flat areas; the energy cut there is given back to the pixels
+# that texture masks, up to their own ceiling, until the PSNR target is met (a few rescalings:
+# each can only land at or below the target, since clipping grows slower than the strength).
+RESPEND_ROUNDS = 6
+RESPEND_MAX_STEP = 2.0  # the largest rescaling per round (flat pictures cannot meet the target)
 INFORMED_ROUNDS = 2  # embed, read, rebalance the coded bits' energy; twice
 GAIN_RANGE = (0.3, 3.0)  # per-bit amplitude limits of the informed embedding
 CODED_BITS = RATE_INVERSE * (PAYLOAD_BITS + CRC_BITS + CONSTRAINT - 1)
@@ -239,8 +249,12 @@ def _check_image(image: np.ndarray) -> np.ndarray:
     return image
 
 
-def embed(image: np.ndarray, payload: int | bytes) -> np.ndarray:
+def embed(image: np.ndarray, payload: int | bytes, legacy_strength: bool = False) -> np.ndarray:
     """Return a copy of ``image`` (uint8, (H, W) or (H, W, 3)) carrying ``payload``.
+
+    ``legacy_strength=True`` embeds with the strength rule artgan had before (PSNR target
+    40.5 dB, the energy that the flat-area ceiling cuts left unspent), for comparisons; the
+    pattern is the same, so :func:`detect` reads both.
 
     Raises :class:`WatermarkSizeError` if the short side is below ``MIN_SIZE``.
     """
@@ -256,11 +270,11 @@ def embed(image: np.ndarray, payload: int | bytes) -> np.ndarray:
     host = _tile_spectrum(fold(whiten(_luma(image))))
     gain = np.ones(CODED_BITS)
     weight = strength_map(image)
-    marked = _embed_pattern(image, tile_pattern(payload, gain), weight)
+    marked = _embed_pattern(image, tile_pattern(payload, gain), weight, legacy_strength)
     for _ in range(INFORMED_ROUNDS):
         reading = _tile_spectrum(fold(whiten(_luma(marked))))
         gain = _informed_gain(reading, host, coded, gain)
-        marked = _embed_pattern(image, tile_pattern(payload, gain), weight)
+        marked = _embed_pattern(image, tile_pattern(payload, gain), weight, legacy_strength)
     return marked
 
 
@@ -287,23 +301,40 @@ def visibility_ceiling(image: np.ndarray) -> np.ndarray:
 
 
 def _embed_pattern(
-    image: np.ndarray, tile: np.ndarray, weight: np.ndarray | float = 1.0
+    image: np.ndarray,
+    tile: np.ndarray,
+    weight: np.ndarray | float = 1.0,
+    legacy_strength: bool = False,
 ) -> np.ndarray:
-    """Add the tiled unit-RMS pattern, times ``weight`` (a strength map or 1), at the strength
-    that meets TARGET_PSNR_DB, never beyond the visibility ceiling (so flat pictures get a
-    weaker mark than the PSNR target would allow)."""
+    """Add the tiled unit-RMS pattern, times ``weight`` (a strength map or 1), never beyond the
+    visibility ceiling, at the strength that meets TARGET_PSNR_DB once clipped to it: what
+    the ceiling takes from flat areas goes to the textured ones (up to their own, higher
+    ceiling), so a picture with flat areas keeps the full mark energy the PSNR target allows.
+    Only a picture flat nearly everywhere stays above the target. ``legacy_strength`` gives
+    the mark as it was before (scaled for LEGACY_PSNR_DB, then clipped: pictures with flat
+    areas ended at 42-44 dB), for comparisons."""
     height, width = image.shape[:2]
     reps = (-(-height // TILE), -(-width // TILE))
     pattern = np.tile(tile, reps)[:height, :width] * weight  # anchored at (0, 0)
-    # Unit-RMS pattern times sqrt(target MSE) meets the PSNR target before rounding; clipping
-    # at 0/255 removes a little, so measure once and rescale.
-    target_mse = 255.0**2 / 10 ** (TARGET_PSNR_DB / 10)
-    strength = np.sqrt(target_mse)
-    marked = _apply(image, strength * pattern)
-    mse = np.mean((marked - image.astype(np.float64)) ** 2)
-    delta = strength * np.sqrt(target_mse / max(mse, 1e-12)) * pattern
+    target_db = LEGACY_PSNR_DB if legacy_strength else TARGET_PSNR_DB
+    target_mse = 255.0**2 / 10 ** (target_db / 10)
     ceiling = np.floor(visibility_ceiling(image))  # whole levels: rounding cannot pass it
-    return _apply(image, np.clip(delta, -ceiling, ceiling))
+    limit = np.inf if legacy_strength else ceiling
+    strength = np.sqrt(target_mse)  # a unit-RMS pattern times this meets the target unclipped
+    best = None
+    for _ in range(1 if legacy_strength else RESPEND_ROUNDS):
+        marked = _apply(image, np.clip(strength * pattern, -limit, limit))
+        mse = np.mean((marked - image.astype(np.float64)) ** 2)
+        if mse <= target_mse and not legacy_strength:
+            best = marked  # the strength only grows, so the last one within the target wins
+        strength *= min(np.sqrt(target_mse / max(mse, 1e-12)), RESPEND_MAX_STEP)
+    while best is None:  # rounding pushed every round past the target (or before: one round)
+        best = _apply(image, np.clip(strength * pattern, -ceiling, ceiling))
+        mse = np.mean((best - image.astype(np.float64)) ** 2)
+        if mse > target_mse and not legacy_strength:
+            strength *= 0.99
+            best = None
+    return best
 
 
 def _informed_gain(
