@@ -58,6 +58,16 @@ def check_translator(model, source: str = "the run") -> None:
         )
 
 
+def check_direction_of(model, direction: str) -> None:
+    """An error unless the translator ``model`` does ``direction`` (a2b, or b2a for cyclegan)."""
+    check_direction(direction)
+    if direction not in model.directions:
+        raise ArtganError(
+            f"a {model.name} run translates {' and '.join(model.directions)} only, not "
+            f"{direction}; for B -> A train a run on the swapped pairs"
+        )
+
+
 def match_channels(image: np.ndarray, channels: int) -> np.ndarray:
     """Grey <-> RGB (ITU-R 601 luma) so that an image fits the model's input."""
     if image.shape[2] == channels:
@@ -106,12 +116,7 @@ def load_translator(
     A run of another kind, or a direction the run cannot do, is a clear error."""
     model = load_model(path, device=device, allow_nonfinite=allow_nonfinite)
     check_translator(model, str(path))
-    check_direction(direction)
-    if direction not in model.directions:
-        raise ArtganError(
-            f"a {model.name} run translates {' and '.join(model.directions)} only, not "
-            f"{direction}; for B -> A train a run on the swapped pairs"
-        )
+    check_direction_of(model, direction)
 
     def restyle(image: np.ndarray) -> np.ndarray:
         return translate_array(model, image, direction, tile, overlap)

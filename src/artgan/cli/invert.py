@@ -6,12 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import torch
 
-from ..data.folder import try_decode
-from ..errors import ArtganError, DataError
-from ..latent.inversion import invert, save_latent
+from ..errors import ArtganError
+from ..latent.inversion import invert, read_target, save_latent
 from ..provenance import write_image
 from ..provenance.record import record_for_model
 from ..sample import grid_pixels
@@ -39,16 +37,6 @@ def add_parser(subparsers) -> None:
     add_device(p)
     add_force(p)
     p.set_defaults(func=run)
-
-
-def read_target(path: Path, size: int, channels: int) -> torch.Tensor:
-    """The image at ``path``, centre-cropped and resized: (C, H, W) in [-1, 1]."""
-    if not path.is_file():
-        raise DataError(f"image not found: {path}")
-    array, reason = try_decode(path, size, "grey" if channels == 1 else "rgb")
-    if array is None:
-        raise DataError(f"cannot read {path} as an image: {reason}")
-    return torch.from_numpy(np.ascontiguousarray(array)).permute(2, 0, 1).float() / 127.5 - 1.0
 
 
 def run(args) -> int:

@@ -42,6 +42,7 @@ COMMAND_MODULES = [
     "style_transfer",
     "eval",
     "adapt",
+    "studio",
 ]
 
 

@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 from ..errors import DataError
-from ..provenance.verify import VerifyReport, verify_file
+from ..provenance.verify import VerifyReport, report_lines, verify_file
 
 
 def add_parser(subparsers) -> None:
@@ -32,43 +32,7 @@ def add_parser(subparsers) -> None:
 
 
 def _print(report: VerifyReport) -> None:
-    where = f" ({report.manifest})" if report.manifest else ""
-    print(f"{report.path}: manifest {report.status}{where}")
-    if report.signer:
-        print(f"  signer     {report.signer}")
-        print(f"  trust      {report.trust}")
-    if report.claim_generator:
-        print(
-            f"  made by    {report.claim_generator}"
-            + (f", {report.digital_source_type}" if report.digital_source_type else "")
-        )
-    if report.ingredients:
-        print(f"  made from  {', '.join(report.ingredients)}")
-    if report.record:
-        print("  record")
-        width = max(len(key) for key in report.record)
-        for key, value in report.record.items():
-            shown = json.dumps(value) if isinstance(value, (dict, list)) else value
-            print(f"    {key:<{width}}  {shown}")
-    mark = report.watermark
-    unmarked = str((report.record or {}).get("watermark", ""))
-    if unmarked.startswith("not watermarked") and not (mark and mark.get("found")):
-        print(f"  watermark  none: the record says {unmarked}")
-    elif mark is not None:
-        if mark.get("error"):
-            print(f"  watermark  not checked: {mark['error']}")
-        elif mark["found"]:
-            match = {True: ", matches the record", False: ", does NOT match the record"}.get(
-                mark.get("matches_record"), ""
-            )
-            print(
-                f"  watermark  found, payload {mark['payload']:#010x} (bits {mark['bits']}), "
-                f"confidence {mark['confidence']:.3g}{match}"
-            )
-        else:
-            print(f"  watermark  not found (confidence {mark['confidence']:.3g})")
-    for problem in report.problems:
-        print(f"  problem    {problem}")
+    print("\n".join(report_lines(report)))
 
 
 def run(args) -> int:

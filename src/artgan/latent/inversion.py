@@ -20,11 +20,13 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
 from ..atomic import atomic_write_bytes
-from ..errors import ArtganError
+from ..data.folder import try_decode
+from ..errors import ArtganError, DataError
 from ..losses.perceptual import PerceptualLoss
 from ..provenance.record import record_for_model
 
@@ -206,3 +208,13 @@ def load_latent(path: str | Path, model=None) -> dict:
                 "no classes"
             )
     return data
+
+
+def read_target(path: Path, size: int, channels: int) -> torch.Tensor:
+    """The image at ``path``, centre-cropped and resized: (C, H, W) in [-1, 1]."""
+    if not path.is_file():
+        raise DataError(f"image not found: {path}")
+    array, reason = try_decode(path, size, "grey" if channels == 1 else "rgb")
+    if array is None:
+        raise DataError(f"cannot read {path} as an image: {reason}")
+    return torch.from_numpy(np.ascontiguousarray(array)).permute(2, 0, 1).float() / 127.5 - 1.0

@@ -252,3 +252,46 @@ def verify_file(
     if watermark:
         report.watermark = _detect_watermark(path, report.record)
     return report
+
+
+def report_lines(report: VerifyReport) -> list[str]:
+    """The report as the lines ``artgan verify`` prints (the studio shows the same)."""
+    lines = []
+    where = f" ({report.manifest})" if report.manifest else ""
+    lines.append(f"{report.path}: manifest {report.status}{where}")
+    if report.signer:
+        lines.append(f"  signer     {report.signer}")
+        lines.append(f"  trust      {report.trust}")
+    if report.claim_generator:
+        lines.append(
+            f"  made by    {report.claim_generator}"
+            + (f", {report.digital_source_type}" if report.digital_source_type else "")
+        )
+    if report.ingredients:
+        lines.append(f"  made from  {', '.join(report.ingredients)}")
+    if report.record:
+        lines.append("  record")
+        width = max(len(key) for key in report.record)
+        for key, value in report.record.items():
+            shown = json.dumps(value) if isinstance(value, (dict, list)) else value
+            lines.append(f"    {key:<{width}}  {shown}")
+    mark = report.watermark
+    unmarked = str((report.record or {}).get("watermark", ""))
+    if unmarked.startswith("not watermarked") and not (mark and mark.get("found")):
+        lines.append(f"  watermark  none: the record says {unmarked}")
+    elif mark is not None:
+        if mark.get("error"):
+            lines.append(f"  watermark  not checked: {mark['error']}")
+        elif mark["found"]:
+            match = {True: ", matches the record", False: ", does NOT match the record"}.get(
+                mark.get("matches_record"), ""
+            )
+            lines.append(
+                f"  watermark  found, payload {mark['payload']:#010x} (bits {mark['bits']}), "
+                f"confidence {mark['confidence']:.3g}{match}"
+            )
+        else:
+            lines.append(f"  watermark  not found (confidence {mark['confidence']:.3g})")
+    for problem in report.problems:
+        lines.append(f"  problem    {problem}")
+    return lines
