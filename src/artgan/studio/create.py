@@ -95,7 +95,9 @@ def generate(
     if classes:
         require_conditional(model, "a style")
     preference, records = feedback_preference(run, model) if steer else (None, 0)
-    z = feedback.steered_latents(model, count, seed, preference, truncation=truncation)
+    z = feedback.steered_latents(
+        model, count, seed, preference, truncation=truncation, classes=classes
+    )
     labels = model.labels(classes, count) if model.conditional else None
     images = to_uint8(generate_from_latents(model, z, labels=labels))
     return Page(
