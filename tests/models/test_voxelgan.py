@@ -257,3 +257,18 @@ def test_points_data_and_a_file_out_are_one_line_and_exit_2(tmp_path, capsys):
     assert main(["sample", str(run), "--n", "1", "--out", str(tmp_path / "x.png")]) == 2
     err = capsys.readouterr().err.strip()
     assert "3-D models write a folder" in err and len(err.splitlines()) == 1
+
+
+def test_train_on_a_folder_of_pictures_as_silhouettes(tmp_path):
+    """A user's renders (any picture files) train it; hull mode reads them as silhouettes."""
+    from PIL import Image
+
+    folder = tmp_path / "renders"
+    folder.mkdir()
+    pictures = load_dataset(DataConfig(source="shapes3d", size=8), SIDE)
+    for i, picture in enumerate(pictures.x):
+        Image.fromarray(picture.permute(1, 2, 0).numpy()).save(folder / f"{i}.png")
+    run = tmp_path / "run"
+    assert main(tiny_cli(run, str(folder), 1, "--model.projection", "hull")) == 0
+    saved = json.loads((run / "config.json").read_text())["model"]
+    assert saved["projection"] == "hull" and saved["supervision"] == "images"
