@@ -22,8 +22,9 @@ shared one (losses/objective.py) in both cases; augmentations of D's input are f
 
 Differences from the papers, and why: DCGAN-sized networks (``width``) so that a 32^3 model trains
 on a CPU; the non-saturating loss with Adam(2e-4, 0.5) of DCGAN rather than 3D-GAN's adaptive D
-updates; orthographic views; the opacity output starts low (bias -2), so a new generator's grid
-is mostly empty rather than a solid cube, which renders as a blank square and gives D nothing.
+updates; orthographic views; the opacity output starts low (STARTING_DEPTH), so a new generator's
+grid projects to a faint cloud: at sigmoid(0) every ray is absorbed within a few voxels, the
+projection is an opaque block whatever the grid holds, and D won at once in a first trial.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ import torch
 from torch import nn
 
 from ..config import DefaultsContext, ModelConfig, budget_presets
-from ..data.projection import render
+from ..data.projection import absorption, render
 from ..data.shapes3d import ELEVATION_DEG, lit_grey
 from ..errors import ConfigError
 from ..losses.objective import ObjectiveConfig
@@ -50,6 +51,7 @@ SIZES = (16, 32, 64)  # 16: tests and quick looks
 PROJECTIONS = ("absorption", "hull")
 LUMA = (0.299, 0.587, 0.114)  # ITU-R 601, as Pillow: colour projections for grey pictures
 SILHOUETTE_CONTRAST = 4.0  # a picture differing from the background by 1/4 is fully object
+STARTING_DEPTH = 0.5  # optical depth of a ray across a new generator's grid
 
 
 @dataclass
@@ -151,9 +153,14 @@ class VoxelGenerator(nn.Module):
         self.net = nn.Sequential(*layers, nn.ConvTranspose3d(ch, 4, 4, 2, 1))
         self.z_dim = c.z_dim
 
-    def start_mostly_empty(self) -> None:
+    def start_mostly_empty(self, side: int) -> None:
+        """Opacity starts where a ray across the whole grid is absorbed by only
+        ``1 - exp(-STARTING_DEPTH)``: a new generator's grids project to faint clouds on the
+        background, not to an opaque block (Adam's steps do not shrink with the sigmoid's
+        small slope there)."""
+        opacity = STARTING_DEPTH / (absorption(side) * side)
         with torch.no_grad():
-            self.net[-1].bias.copy_(torch.tensor([-2.0, 0.0, 0.0, 0.0]))
+            self.net[-1].bias.copy_(torch.tensor([math.log(opacity / (1 - opacity)), 0, 0, 0]))
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         return torch.sigmoid(self.net(z.view(z.shape[0], self.z_dim, 1, 1, 1)))  # (B, 4, S, S, S)
@@ -210,7 +217,7 @@ class VoxelGAN(GAN, VolumeGenerator):
             D = ConvDiscriminator(c, channels=self.picture_channels, dims=2)
         dcgan_init(G)
         dcgan_init(D)
-        G.start_mostly_empty()
+        G.start_mostly_empty(c.image_size)
         return G, D
 
     @property
