@@ -100,6 +100,7 @@ TINY_MODELS = {
         "d_width": 4,
         "z_dim": 8,
     },
+    "segan": {"name": "segan", "window": 256, "width": 2, "depth": 4, "kernel": 7},
     # Class-conditional variants (one per discriminator conditioning), fitting `digits`' classes.
     "dcgan-cond": {
         **CONDITIONAL_DIGITS,

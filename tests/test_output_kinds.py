@@ -22,8 +22,16 @@ def make(family: str):
     return cls(from_dict(cls.config_class, cfg))
 
 
-def test_the_six_kinds_are_registered():
-    assert OUTPUT_KINDS.names() == ["audio", "image", "labels", "mesh", "points", "text"]
+def test_the_kinds_are_registered():
+    assert OUTPUT_KINDS.names() == [
+        "audio",
+        "denoised-audio",
+        "image",
+        "labels",
+        "mesh",
+        "points",
+        "text",
+    ]
 
 
 @pytest.mark.parametrize("family", sorted(TINY_MODELS))
@@ -39,6 +47,7 @@ def test_the_metric_sets_come_from_the_kind():
     assert parse_metrics(None, "text", "charrnn") == ["bpc"]
     assert parse_metrics(None, "image", "vae", likelihood=True)[-1] == "nll"
     assert "nll" not in parse_metrics(None, "image", "dcgan")
+    assert parse_metrics(None, "denoised-audio", "segan") == ["pesq", "stoi", "segsnr"]
 
 
 def test_every_kind_with_metrics_has_an_evaluator():

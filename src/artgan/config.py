@@ -262,8 +262,12 @@ class DataConfig:
     in_memory_limit_mb: int = 2048  # larger image folders: a uint8 memory map in the cache
     num_workers: int = 0  # DataLoader workers when streaming
     source_b: str = ""  # two-domain models: the domain-B folder (``source`` is domain A)
-    pairing: str = "none"  # none | unpaired (cyclegan) | paired (pix2pix): see data/two_domain.py
+    pairing: str = "none"  # none | unpaired (cyclegan) | paired (pix2pix, segan) | noise (segan)
     background: str = "white"  # transparent images are composited on it: white | black | #rrggbb
+    # Denoising (pairing noise): noise kinds mixed into clean speech, and the SNR range in dB.
+    noise: str = "white,pink,hum,babble"
+    snr_min: float = -5.0
+    snr_max: float = 15.0
 
     def __post_init__(self) -> None:
         background_rgb(self.background)  # a bad colour is a ConfigError now, not at decode time
@@ -275,9 +279,14 @@ class DataConfig:
             raise ConfigError("data.held_out_fraction must be in [0, 1)")
         if self.limit < 0 or self.size < 0:
             raise ConfigError("data.limit and data.size must be >= 0")
-        if self.pairing not in ("none", "unpaired", "paired"):
+        if self.pairing not in ("none", "unpaired", "paired", "noise"):
             raise ConfigError(
-                f"data.pairing must be none, unpaired or paired, got {self.pairing!r}"
+                f"data.pairing must be none, unpaired, paired or noise, got {self.pairing!r}"
+            )
+        if not -100.0 <= self.snr_min <= self.snr_max <= 100.0:
+            raise ConfigError(
+                f"data.snr_min and data.snr_max must be -100 to 100 dB with min <= max, got "
+                f"{self.snr_min:g} and {self.snr_max:g}"
             )
 
 

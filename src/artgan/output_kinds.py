@@ -301,6 +301,13 @@ def write_meshes(model, samples, out: Path, record: GenerationRecord, columns: i
     return said
 
 
+def preview_denoising(model, dataset, stem: Path, record: GenerationRecord) -> Path:
+    """Spectrograms of noisy, enhanced and clean, a row per training pair."""
+    rows = model.preview_rows(dataset)
+    sheet = spectrogram_sheet(rows, model.sample_rate, columns=3)
+    return write_diagram(sheet, stem.with_suffix(".png"), record)
+
+
 # ----------------------------------------------------------------------------- the registry
 
 IMAGE = _register(
@@ -379,5 +386,18 @@ MESH = _register(
         sample_example="--n 4 --out shapes/",
         preview=preview_meshes,
         write=write_meshes,
+    )
+)
+DENOISED_AUDIO = _register(
+    OutputKind(
+        "denoised-audio",
+        item_unit="clips",
+        words="denoised speech",
+        default_count=1,
+        sample_example="",  # it cleans files: artgan denoise (AudioDenoiser.file_command)
+        preview=preview_denoising,
+        write=write_sounds,
+        metrics=("pesq", "stoi", "segsnr"),
+        default_metrics=("pesq", "stoi", "segsnr"),
     )
 )

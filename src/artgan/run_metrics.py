@@ -80,7 +80,26 @@ def _rows(metrics: dict) -> dict[str, str]:
         rows["accuracy"] = f"{metrics['accuracy']:.2%}"
         for name, value in metrics.get("per_class", {}).items():
             rows[f"  {name}"] = f"{value:.2%}"
+    for key, name in SPEECH_SCORES.items():
+        if key in metrics:
+            rows[name] = f"{metrics[key]:.3f}"
     return rows
+
+
+SPEECH_SCORES = {"pesq": "PESQ (wb)", "stoi": "STOI", "segsnr": "segSNR (dB)"}
+
+
+def format_comparison(comparison: dict) -> list[str]:
+    """Denoising: a block per SNR (and all), a row per method, a column per score."""
+    lines = []
+    for group, methods in comparison.items():
+        names = list(next(iter(methods.values())))
+        width = max(len(m) for m in methods) + 2
+        header = "".join(f"{SPEECH_SCORES.get(n, n):>13}" for n in names)
+        lines += ["", f"{'SNR ' + group:<{width}}{header}"]
+        for method, scores in methods.items():
+            lines.append(f"{method:<{width}}" + "".join(f"{scores[n]:>13.3f}" for n in names))
+    return lines
 
 
 def format_table(entry: dict) -> str:
@@ -103,6 +122,12 @@ def format_table(entry: dict) -> str:
         version = f" {extractor['version']}" if extractor.get("version") else ""
         lines.append(f"features: {extractor['name']}{version}")
     lines.append(f"samples: {counts}")
+    if entry.get("comparison"):
+        lines += format_comparison(entry["comparison"])
+        lines += [f"note: {note}" for note in entry.get("notes", [])]
+        if entry.get("metrics_file"):
+            lines.append(f"appended to {entry['metrics_file']}")
+        return "\n".join(lines)
     model_rows, floor_rows = _rows(entry["metrics"]), _rows(entry.get("floor", {}))
     width = max([len(k) for k in model_rows] + [6])
     value_width = max([len(v) for v in model_rows.values()] + [5])

@@ -14,6 +14,7 @@ from artgan.config import from_dict
 from artgan.errors import ConfigError
 from artgan.models import families_with, model_class
 from artgan.models.capabilities import (
+    AudioDenoiser,
     AudioGenerator,
     Classifier,
     DensityModel,
@@ -42,6 +43,7 @@ CAPABILITIES = (
     AudioGenerator,
     Classifier,
     VolumeGenerator,
+    AudioDenoiser,
 )
 # What each family promises; a new family adds its row (the test below lists what is missing).
 DECLARED = {
@@ -56,6 +58,7 @@ DECLARED = {
     "mlp": {LatentGenerator},
     "pix2pix": {Translator, ImageToImage},
     "resnet": {LatentGenerator},
+    "segan": {AudioDenoiser},
     "srgan": {Upscaler, ImageToImage},
     "srresnet": {Upscaler, ImageToImage},
     "vae": {LatentGenerator, Encoder, DensityModel},

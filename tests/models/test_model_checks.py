@@ -5,7 +5,13 @@ import torch
 
 from artgan.config import TrainConfig, from_dict
 from artgan.models import Batch, build_model, model_class
-from artgan.models.capabilities import Classifier, ImageToImage, Translator, Upscaler
+from artgan.models.capabilities import (
+    AudioDenoiser,
+    Classifier,
+    ImageToImage,
+    Translator,
+    Upscaler,
+)
 from artgan.registry import MODELS
 from artgan.training.checkpoint import load_model, model_meta, save_checkpoint
 from tests.conftest import TINY_MODELS
@@ -31,8 +37,10 @@ def fake_batch(model, n: int = 8) -> Batch:
     if model.output_kind == "mesh":  # makes grids, learns from pictures of them
         shape = (model.config.channels, model.config.image_size, model.config.image_size)
     labels = torch.arange(n) % model.config.num_classes if model.conditional else None
-    # Translators (cyclegan, pix2pix) train on a second, domain-B image per item.
-    x_b = torch.rand(n, *shape) * 2 - 1 if isinstance(model, Translator) else None
+    # Translators (cyclegan, pix2pix) train on a second, domain-B image per item; denoisers
+    # (segan) on the clean sound beside the noisy one.
+    paired = isinstance(model, (Translator, AudioDenoiser))
+    x_b = torch.rand(n, *shape) * 2 - 1 if paired else None
     return Batch(torch.rand(n, *shape) * 2 - 1, labels, x_b)
 
 
@@ -45,6 +53,9 @@ def draw(model, n: int, seed: int):
     if isinstance(model, Classifier):  # the logits of random images from ``seed``
         g = torch.Generator().manual_seed(seed)
         return model.sample(n, seed=seed, images=torch.rand(n, *model.input_shape, generator=g))
+    if isinstance(model, AudioDenoiser):  # noisy windows to clean
+        g = torch.Generator().manual_seed(seed)
+        return model.sample(n, seed=seed, noisy=torch.rand(n, 1, model.window, generator=g) - 0.5)
     if isinstance(model, ImageToImage):
         c = model.config
         side = c.image_size // model.scale if isinstance(model, Upscaler) else c.image_size
@@ -74,7 +85,10 @@ def test_sample_shape_and_range(family):
         texts = model.generate_text(5, seed=1, length=40)
         assert ["".join(cfg["vocabulary"][i] for i in row) for row in x.tolist()] == texts
         return
-    if model.output_kind == "audio":
+    if isinstance(model, AudioDenoiser):
+        assert x.shape == (5, 1, model.window)
+        assert x.min() >= -1 and x.max() <= 1
+    elif model.output_kind == "audio":
         assert x.shape == (5, 1, model.config.clip_length)
         assert x.min() >= -1 and x.max() <= 1
     elif isinstance(model, Classifier):  # logits, one row per image

@@ -31,13 +31,14 @@ def add_parser(subparsers) -> None:
     p.add_argument(
         "--metrics",
         help="comma list. images: fid,kid,pr,dc,is,memorization,nll (default fid,kid,pr,dc, "
-        "plus nll for vae); text: bpc; audio: fd",
+        "plus nll for vae); text: bpc; audio: fd; denoising: pesq,stoi,segsnr",
     )
     p.add_argument(
         "--n",
         type=int,
         default=None,
-        help="generated images, and real ones per split (default 10000, capped by the data)",
+        help="generated images, and real ones per split (default 10000, capped by the data); "
+        "denoising: held-out recordings (default 24, each at 0 and 5 dB)",
     )
     p.add_argument(
         "--features",

@@ -37,6 +37,7 @@ COMMAND_MODULES = [
     "augment",
     "upscale",
     "inpaint",
+    "denoise",
     "create",
     "stylize",
     "style_transfer",

@@ -11,7 +11,7 @@ from ..data import check_source
 from ..devices import device_type
 from ..errors import ConfigError
 from ..models import model_class
-from ..models.capabilities import Classifier, ImageToImage
+from ..models.capabilities import AudioDenoiser, Classifier, ImageToImage
 from ..output_kinds import OUTPUT_KINDS
 from ..run_folder import Run
 from ..training.run import build_run_config, describe_defaults, read_run_config
@@ -60,6 +60,15 @@ def add_parser(subparsers) -> None:
         help="two-domain models: the domain-B folder (data.source_b); cyclegan's are unpaired, "
         "pix2pix's matched by file name",
     )
+    p.add_argument(
+        "--data-noisy",
+        help="denoising models (segan): the folder of noisy recordings (data.source), matched "
+        "by file name with --data-clean",
+    )
+    p.add_argument(
+        "--data-clean",
+        help="denoising models: the folder of their clean versions (data.source_b)",
+    )
     p.add_argument("--steps", type=str, help="total generator steps of the run")
     p.add_argument("--batch-size", type=str)
     p.add_argument("--loss", help="bce, minimax, lsgan, wgan, wgan-gp, hinge")
@@ -104,6 +113,7 @@ def run(args) -> int:
         "data_a": args.data_a,
         "data_b": args.data_b,
     }
+    overrides.update(noisy_clean_pairs(args))
     overrides = {k: v for k, v in overrides.items() if v is not None}
     overrides.update(parse_dotted(args.extra))
     if args.run_dir:
@@ -136,6 +146,17 @@ def run(args) -> int:
     return 0
 
 
+def noisy_clean_pairs(args) -> dict:
+    """--data-noisy DIR --data-clean DIR: two folders of sounds paired by name."""
+    if args.data_noisy is None and args.data_clean is None:
+        return {}
+    if args.data_noisy is None or args.data_clean is None:
+        raise ConfigError("--data-noisy and --data-clean go together: the two paired folders")
+    if args.data or args.data_a or args.data_b:
+        raise ConfigError("--data-noisy/--data-clean replace --data (and --data-a/--data-b)")
+    return {"data_noisy": args.data_noisy, "data_clean": args.data_clean, "data.pairing": "paired"}
+
+
 def next_command(run_dir) -> str:
     """What to try after training, from what the model declares it does: an image-to-image
     model's own command on a file (``artgan upscale``, ``inpaint``, ``stylize``), a
@@ -143,7 +164,7 @@ def next_command(run_dir) -> str:
     ``artgan sample`` with the options for what it makes."""
     model = read_run_config(run_dir)["model"]
     family = model_class(model["name"])
-    if issubclass(family, ImageToImage) and "artgan " in family.file_command:
+    if issubclass(family, (ImageToImage, AudioDenoiser)) and "artgan " in family.file_command:
         example = family.file_command[family.file_command.index("artgan ") :]
         return example.replace("RUN", str(run_dir), 1)
     if issubclass(family, Classifier):

@@ -23,6 +23,7 @@ from . import (  # noqa: F401  (registration)
 from .audio import is_audio_folder, load_audio_folder
 from .dataset import BatchStream, DataReport, InMemoryDataset, one_class
 from .folder import IMAGE_SUFFIXES, load_image_folder
+from .noisy_speech import is_paired_audio, load_noisy_speech, load_paired_folders
 from .points import POINT_SUFFIXES, load_point_file
 from .text import load_text_file
 from .two_domain import load_two_domain
@@ -52,6 +53,10 @@ def load_dataset(config: DataConfig, image_size: int | None = None):
     """Load ``config.source``: a built-in name, an image folder, a .npy/.csv point file, a text
     file, or a folder of sound files. ``image_size`` is the size of one item: the image side,
     or the text window / audio clip length of the model being trained."""
+    if config.pairing == "noise":
+        return load_noisy_speech(config, image_size)
+    if is_paired_audio(config):
+        return load_paired_folders(config, image_size)
     if config.pairing != "none":
         return load_two_domain(config, image_size)
     if config.source_b:

@@ -106,14 +106,19 @@ def try_load(path: Path, sample_rate: int) -> tuple[np.ndarray | None, str]:
 
 
 def load_audio_folder(
-    root: Path, config: DataConfig, clip_length: int | None = None, name: str | None = None
+    root: Path,
+    config: DataConfig,
+    clip_length: int | None = None,
+    name: str | None = None,
+    files: list[Path] | None = None,
 ) -> AudioDataset:
-    """All sound files of ``root`` as an AudioDataset of ``clip_length``-sample clips."""
+    """All sound files of ``root`` (or the given ``files`` under it) as an AudioDataset of
+    ``clip_length``-sample clips."""
     root = Path(root).expanduser()
     if not root.is_dir():
         raise DataError(f"audio folder not found: {root}")
     length = clip_length or DEFAULT_CLIP_LENGTH
-    files = find_audio(root)
+    files = find_audio(root) if files is None else files
     if not files:
         raise DataError(f"no sound files ({' '.join(AUDIO_SUFFIXES)}) in {root} or its subfolders")
     classes = class_layout(root, files)

@@ -46,6 +46,9 @@ ACCENTS = (
     "en-us-nyc",
 )
 VARIANTS = ("m1", "m2", "m3", "m4", "m5", "m6", "m7", "f1", "f2", "f3", "f4", "f5")
+# Voice variants that denoising runs never train on, so that they are scored on voices they
+# have not heard (data/noisy_speech.py): one male and one female of the twelve.
+HELD_OUT_VARIANTS = ("m3", "f2")
 DEFAULT_TRAIN_CLIPS = 2000
 VERSION = 1  # bump when the synthesis recipe changes
 SILENCE = 1e-3  # trimming threshold (about -60 dB)
@@ -159,3 +162,28 @@ def load_spoken_digits(config: DataConfig, clip_length: int | None = None) -> Au
     split = "test" if config.split == "test" else "train"
     inner = dataclasses.replace(config, split="train", held_out_fraction=0.0)
     return load_audio_folder(folder / split, inner, clip_length, name="spoken_digits")
+
+
+def voice_files(split_folder: Path, held_out: bool) -> list[Path]:
+    """The clips of a split said by held-out voices (``held_out``) or by the others, from the
+    split's manifest: a voice is held out when its variant is in ``HELD_OUT_VARIANTS``."""
+    with open(split_folder / "manifest.csv", encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    return sorted(
+        split_folder.parent / row["file"]
+        for row in rows
+        if (row["voice"].split("+")[-1] in HELD_OUT_VARIANTS) == held_out
+    )
+
+
+def load_spoken_digit_voices(
+    config: DataConfig, clip_length: int | None, held_out: bool
+) -> AudioDataset:
+    """Spoken digits of the training voices (``held_out`` False) or of the held-out ones, from
+    ``config.split``."""
+    folder = ensure_spoken_digits(config.size or DEFAULT_TRAIN_CLIPS, config.seed)
+    split = folder / ("test" if config.split == "test" else "train")
+    inner = dataclasses.replace(config, split="train", held_out_fraction=0.0)
+    files = voice_files(split, held_out)
+    name = f"spoken_digits ({'held-out' if held_out else 'training'} voices)"
+    return load_audio_folder(split, inner, clip_length, name=name, files=files)

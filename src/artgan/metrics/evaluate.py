@@ -43,6 +43,7 @@ from . import functional as fn
 from . import memorization as mem
 from .audio import evaluate_audio
 from .conditional_eval import per_class_scores
+from .denoising import DEFAULT_RECORDINGS, evaluate_denoising
 from .extractors import get_extractor
 from .feature_cache import cached_features
 from .likelihood import check_likelihood_model, has_likelihood, iwae_log_likelihood
@@ -382,3 +383,12 @@ def score_audio(model, config: DataConfig, names: list[str], opts: dict) -> dict
             "held_out": "training clips",
         },
     }
+
+
+@EVALUATORS.register("denoised-audio")
+def score_denoising(model, config: DataConfig, names: list[str], opts: dict) -> dict:
+    """Denoising models: PESQ, STOI and segmental SNR on held-out speech at 0 and 5 dB,
+    beside the noisy input and the classical baselines (metrics/denoising.py). ``n``: how
+    many held-out recordings."""
+    count = opts["n"] or DEFAULT_RECORDINGS
+    return evaluate_denoising(model, config, names, count, opts["seed"])

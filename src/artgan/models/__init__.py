@@ -13,6 +13,7 @@ from . import (  # noqa: F401  (registration)
     mlp,
     pix2pix,
     resnet,
+    segan,
     super_resolution,
     vae,
     vaegan,

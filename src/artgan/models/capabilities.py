@@ -18,6 +18,7 @@ from typing import ClassVar
 import torch
 
 from ..errors import ConfigError
+from .audio_windows import enhance_any_length
 from .conditioning import ClassRequest
 
 
@@ -198,6 +199,39 @@ class VolumeGenerator:
     ) -> torch.Tensor:
         """(B, 4, D, D, D) grids seen from views (radians, (B,) each) -> RGB (B, 3, D, D) in
         [0, 1], for people to look at (turntables, sheets)."""
+        raise NotImplementedError
+
+
+class AudioDenoiser:
+    """Removes noise from speech: ``denoise`` maps noisy (B, 1, window) waveforms in [-1, 1] at
+    ``sample_rate`` to clean ones; ``enhance`` takes a sound of any length, in overlapping
+    windows cross-faded together (models/audio_windows.py). It invents no sounds: ``sample``
+    without inputs is an error that names the command for files."""
+
+    file_command = "clean a recording with artgan denoise RUN noisy.wav --out clean.wav"
+
+    @property
+    def sample_rate(self) -> int:
+        raise NotImplementedError
+
+    @property
+    def window(self) -> int:
+        """Samples the network takes at once."""
+        raise NotImplementedError
+
+    def denoise(
+        self, noisy: torch.Tensor, seed: int = 0, generator: torch.Generator | None = None
+    ) -> torch.Tensor:
+        """(B, 1, window) noisy waveforms -> (B, 1, window) enhanced ones, on the CPU,
+        deterministic by ``seed`` or ``generator`` (for a generator that draws a latent)."""
+        raise NotImplementedError
+
+    def enhance(self, samples, seed: int = 0, batch_size: int = 8):
+        """A mono (T,) float array of any length -> its enhanced (T,) float32 array."""
+        return enhance_any_length(self, samples, seed=seed, batch_size=batch_size)
+
+    def preview_rows(self, dataset, n: int = 4) -> torch.Tensor:
+        """(3n, 1, window): noisy, enhanced and clean, for the first ``n`` training pairs."""
         raise NotImplementedError
 
 

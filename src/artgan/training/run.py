@@ -38,6 +38,8 @@ SHORT_NAMES = {
     "conditional": "model.conditional",
     "data_a": "data.source",
     "data_b": "data.source_b",
+    "data_noisy": "data.source",  # denoising: noisy recordings in, clean ones the target
+    "data_clean": "data.source_b",
 }
 
 
