@@ -280,3 +280,15 @@ def test_the_psnr_budget_cut_on_flat_areas_is_spent_where_texture_masks_it(flat_
 def test_a_small_flat_painting_survives_jpeg_50(flat_painting):
     marked = watermark.embed(flat_painting, PAYLOAD)
     assert watermark.detect(_jpeg(marked, 50)).payload == PAYLOAD
+
+
+@pytest.mark.parametrize("picture", ["grass", "flat painting", "white"])
+def test_the_mark_never_takes_the_psnr_below_its_target(picture, flat_painting):
+    """Re-spending the flat areas' budget rescales the mark after clipping and rounding; the
+    floor must hold exactly, whatever the picture (texture, mostly flat, flat)."""
+    image = {
+        "grass": np.asarray(Image.fromarray(skdata.grass()).convert("RGB"))[:160, :176],
+        "flat painting": flat_painting,
+        "white": np.full((144, 160, 3), 255, np.uint8),
+    }[picture]
+    assert _psnr(watermark.embed(image, PAYLOAD), image) >= watermark.TARGET_PSNR_DB >= 40.0
