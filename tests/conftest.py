@@ -31,6 +31,15 @@ TINY_MODELS = {
         "bptt": 5,
     },
     "wavegan": {"name": "wavegan", "width": 2, "z_dim": 8},
+    "advgan": {
+        "name": "advgan",
+        "image_size": 16,
+        "channels": 1,
+        "width": 4,
+        "blocks": 1,
+        "d_width": 4,
+        "eps": 0.1,
+    },
     "srresnet": {
         "name": "srresnet",
         "scale": 2,

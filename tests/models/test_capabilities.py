@@ -22,6 +22,7 @@ from artgan.models.capabilities import (
     ImageToImage,
     Inpainter,
     LatentGenerator,
+    Perturber,
     TextGenerator,
     Translator,
     Upscaler,
@@ -44,9 +45,11 @@ CAPABILITIES = (
     Classifier,
     VolumeGenerator,
     AudioDenoiser,
+    Perturber,
 )
 # What each family promises; a new family adds its row (the test below lists what is missing).
 DECLARED = {
+    "advgan": {Perturber, ImageToImage},
     "charrnn": {TextGenerator},
     "classifier": {Classifier},
     "cyclegan": {Translator, ImageToImage},

@@ -9,11 +9,13 @@ from artgan.models.capabilities import (
     AudioDenoiser,
     Classifier,
     ImageToImage,
+    Perturber,
     Translator,
     Upscaler,
 )
 from artgan.registry import MODELS
 from artgan.training.checkpoint import load_model, model_meta, save_checkpoint
+from tests.classifiers import TinyClassifier
 from tests.conftest import TINY_MODELS
 
 FAMILIES = sorted(TINY_MODELS)
@@ -23,7 +25,11 @@ def make(family: str, seed: int = 0):
     torch.manual_seed(seed)
     cfg = dict(TINY_MODELS[family])
     cls = model_class(cfg.pop("name"))
-    return cls(from_dict(cls.config_class, cfg))
+    model = cls(from_dict(cls.config_class, cfg))
+    if isinstance(model, Perturber):  # trains against a classifier the trainer would attach
+        c = model.config
+        model.attach_target(TinyClassifier((c.channels, c.image_size, c.image_size), seed=seed))
+    return model
 
 
 def fake_batch(model, n: int = 8) -> Batch:

@@ -44,6 +44,7 @@ COMMAND_MODULES = [
     "eval",
     "adapt",
     "studio",
+    "attack",
 ]
 
 

@@ -84,6 +84,16 @@ def add_parser(subparsers) -> None:
         "the same as --model.conditional true",
     )
     p.add_argument(
+        "--target",
+        help="advgan: the classifier to attack, a classifier run or a TorchScript file "
+        "(the same as --model.target)",
+    )
+    p.add_argument(
+        "--eps",
+        type=str,
+        help="advgan: L-infinity bound on the [0, 1] pixel scale (the same as --model.eps)",
+    )
+    p.add_argument(
         "--preset",
         choices=["quick", "cpu", "gpu"],
         help="size a new run for a budget: quick (a first look in minutes on a laptop CPU), "
@@ -112,6 +122,8 @@ def run(args) -> int:
         "conditional": args.conditional,
         "data_a": args.data_a,
         "data_b": args.data_b,
+        "target": args.target,
+        "eps": args.eps,
     }
     overrides.update(noisy_clean_pairs(args))
     overrides = {k: v for k, v in overrides.items() if v is not None}

@@ -2,6 +2,7 @@
 
 from ..registry import MODELS
 from . import (  # noqa: F401  (registration)
+    advgan,
     charrnn,
     classifier,
     cyclegan,

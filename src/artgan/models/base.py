@@ -20,7 +20,22 @@ from ..errors import ConfigError
 from ..run_folder import Checkpoint
 from .pretrained import write_pretrained
 
-__all__ = ["Batch", "DataSpec", "GenerativeModel", "Phase"]  # Batch, DataSpec: data/types.py
+__all__ = [
+    "Batch",
+    "DataSpec",
+    "GenerativeModel",
+    "Phase",
+    "TargetSpec",
+]  # Batch, DataSpec: data/types.py
+
+
+@dataclass
+class TargetSpec:
+    """Where a model's target classifier comes from: a classifier run folder or a TorchScript
+    file, and for the latter the range its inputs take ("-1,1", artgan's, or "0,1")."""
+
+    source: str
+    input_range: str = "-1,1"
 
 
 @dataclass
@@ -93,6 +108,15 @@ class GenerativeModel(nn.Module):
 
     def warm_start(self, source: GenerativeModel) -> None:
         """Take the starting weights from ``source``, the loaded :meth:`warm_start_run`."""
+
+    def target_classifier(self) -> TargetSpec | None:
+        """A classifier this model trains against and never changes (AdvGAN's target), or
+        None. The trainer loads it (training/targets.py) and hands it to :meth:`attach_target`:
+        a model never loads another run by itself, and the target is no part of its weights."""
+        return None
+
+    def attach_target(self, classifier) -> None:
+        """Keep ``classifier``, the loaded :meth:`target_classifier`, for the training steps."""
 
     def extra_training_state(self) -> dict:
         """Training state beyond weights (e.g. an image history pool): tensors and plain

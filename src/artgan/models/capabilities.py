@@ -251,3 +251,23 @@ class Classifier:
     def classify(self, x: torch.Tensor) -> torch.Tensor:
         """(B, C, H, W) images in [-1, 1] -> (B, n_classes) logits; differentiable in ``x``."""
         raise NotImplementedError
+
+
+class Perturber(ImageToImage):
+    """Makes adversarial examples in one forward pass (AdvGAN): ``perturb`` gives images within
+    ``eps`` of its inputs (L-infinity, on the [0, 1] pixel scale: ``2 * eps`` on the [-1, 1]
+    tensors) and in range, meant to be misclassified by the classifier it was trained against."""
+
+    image_verb = "perturbs"
+    file_command = (
+        "attack a classifier with artgan attack CLASSIFIER --method advgan --generator RUN "
+        "--data DATA --out adv/"
+    )
+
+    @property
+    def eps(self) -> float:
+        raise NotImplementedError
+
+    def perturb(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, C, H, W) in [-1, 1] -> adversarial images of the same shape, on the CPU."""
+        raise NotImplementedError

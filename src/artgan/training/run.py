@@ -40,6 +40,8 @@ SHORT_NAMES = {
     "data_b": "data.source_b",
     "data_noisy": "data.source",  # denoising: noisy recordings in, clean ones the target
     "data_clean": "data.source_b",
+    "target": "model.target",
+    "eps": "model.eps",
 }
 
 

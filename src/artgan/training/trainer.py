@@ -57,6 +57,7 @@ from .model_card import write_model_card
 from .precision import autocast_dtype
 from .preview import PREVIEW_SEED, write_preview
 from .run import build_run_config, describe_defaults, new_run_dir, read_run_config
+from .targets import load_classifier
 from .threads import TRIAL_STEPS, ThreadTrial, choose_threads, resumed_threads
 
 # Said after the time estimate when the run would take over half an hour.
@@ -139,6 +140,13 @@ class Trainer:
         if self.model.warm_start_run():  # e.g. SRGAN from a trained SRResNet; a resume then
             # loads its own checkpoint over these weights
             self.model.warm_start(load_model(self.model.warm_start_run()))
+        target = self.model.target_classifier()
+        if target is not None:  # e.g. AdvGAN's: frozen, never saved with the model's weights
+            spec = self.dataset.spec
+            classifier = load_classifier(
+                target.source, self.device, spec.shape, spec.class_names or None, target.input_range
+            )
+            self.model.attach_target(classifier)
         self.phases = self.model.phases(c.train)
         self.optimizers = {}
         for phase in self.phases:
