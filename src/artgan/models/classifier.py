@@ -13,6 +13,10 @@ on source images first translated into the target's style by an image translator
 (``model.translator``: pixel-level adaptation, e.g. a CycleGAN from source to target). The
 domain-adversarial variant is models/dann.py. ``classify`` gives logits; ``artgan eval RUN
 --data LABELLED`` reports accuracy (metrics/classification.py).
+
+``model.adversarial.eps`` (0: off) trains it with PGD adversarial training (Madry et al., ICLR
+2018): each batch is replaced by its PGD examples against the network as it is at that step
+(losses/attacks.py), the defence that ``artgan attack RUN --report`` measures.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from torch import nn
 
 from ..config import DefaultsContext, ModelConfig, budget_presets
 from ..errors import ConfigError
+from ..losses.attacks import AdversarialTrainingConfig, adversarial_batch
 from ..registry import MODELS
 from .base import Batch, DataSpec, GenerativeModel, Phase
 from .capabilities import Classifier, Translator
@@ -55,6 +60,8 @@ class ClassifierConfig(ModelConfig):
     hidden: int = 100  # the label predictor's dense layers
     translator: str = ""  # pixel-level adaptation: a Translator run applied to training images
     translator_direction: str = "a2b"  # its direction from the training data to the target
+    # PGD adversarial training (eps 0: off): an objective composed onto the network.
+    adversarial: AdversarialTrainingConfig = field(default_factory=AdversarialTrainingConfig)
 
     def __post_init__(self) -> None:
         if self.image_size < MIN_IMAGE_SIZE:
@@ -250,6 +257,7 @@ class CNNClassifier(GenerativeModel, Classifier):
 
     def train_step(self, phase: str, batch: Batch, step: int) -> dict[str, torch.Tensor]:
         x, y = self.labelled(batch)
+        x = adversarial_batch(self.classify, x, y, self.config.adversarial)  # x when off
         logits = self.label_head(self.features(x))
         loss = F.cross_entropy(logits.float(), y)
         accuracy = (logits.argmax(1) == y).float().mean()

@@ -74,6 +74,10 @@ class DANNConfig(ClassifierConfig):
             raise ConfigError("model.gamma must be positive and model.max_lambda >= 0")
         if self.translator:
             raise ConfigError("dann adapts features; model.translator is for --method pixel")
+        if self.adversarial.eps:
+            raise ConfigError(
+                "model.adversarial (PGD adversarial training) is an option of --model classifier"
+            )
 
 
 @MODELS.register("dann")

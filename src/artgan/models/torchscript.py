@@ -11,6 +11,7 @@ Python objects, unlike ``torch.load`` of a whole model).
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import torch
@@ -40,7 +41,9 @@ class TorchScriptClassifier(nn.Module, Classifier):
         source: str = "",
     ) -> None:
         super().__init__()
-        self.net = module.eval().requires_grad_(False)
+        self.net = module.eval()
+        for parameter in self.net.parameters():  # (a ScriptModule has no requires_grad_)
+            parameter.requires_grad_(False)
         self._input_shape = tuple(int(d) for d in input_shape)
         self._class_names = list(class_names)
         self.input_range = check_input_range(input_range)
@@ -70,7 +73,9 @@ def load_torchscript_classifier(
 ) -> TorchScriptClassifier:
     """Load ``path`` and check, on one blank image, that it gives one logit per class."""
     try:
-        module = torch.jit.load(str(path), map_location=device)
+        with warnings.catch_warnings():  # torch 2.9+ calls TorchScript deprecated; it still loads
+            warnings.simplefilter("ignore", DeprecationWarning)
+            module = torch.jit.load(str(path), map_location=device)
     except (RuntimeError, ValueError, OSError) as error:
         first = str(error).strip().splitlines()[0][:160] if str(error).strip() else ""
         raise ConfigError(
