@@ -230,6 +230,7 @@ def build_app(studio: Studio) -> gr.Blocks:
                 with gr.Row():
                     with gr.Column():
                         edit_upload = gr.Image(
+                            format="png",
                             label="Upload an image to invert",
                             type="filepath",
                             image_mode=None,
@@ -246,6 +247,7 @@ def build_app(studio: Studio) -> gr.Blocks:
                         invert = gr.Button("Invert", elem_id="edit-invert")
                     with gr.Column():
                         edit_image = gr.Image(
+                            format="png",
                             label="Edited",
                             interactive=False,
                             buttons=["fullscreen"],
@@ -282,18 +284,21 @@ def build_app(studio: Studio) -> gr.Blocks:
                     )
                 with gr.Row():
                     restyle_input = gr.Image(
+                        format="png",
                         label="Image",
                         type="filepath",
                         image_mode=None,
                         elem_id="restyle-input",
                     )
                     style_image = gr.Image(
+                        format="png",
                         label="Style image (neural style transfer, no run needed)",
                         type="filepath",
                         image_mode=None,
                         elem_id="restyle-style-image",
                     )
                     restyle_output = gr.Image(
+                        format="png",
                         label="Result",
                         interactive=False,
                         buttons=["fullscreen"],
@@ -320,9 +325,14 @@ def build_app(studio: Studio) -> gr.Blocks:
                 )
                 with gr.Row():
                     upscale_input = gr.Image(
-                        label="Image", type="filepath", image_mode=None, elem_id="upscale-input"
+                        format="png",
+                        label="Image",
+                        type="filepath",
+                        image_mode=None,
+                        elem_id="upscale-input",
                     )
                     upscale_output = gr.Image(
+                        format="png",
                         label="Enlarged",
                         interactive=False,
                         buttons=["fullscreen"],
@@ -337,6 +347,7 @@ def build_app(studio: Studio) -> gr.Blocks:
                 )
                 with gr.Row():
                     inpaint_editor = gr.ImageEditor(
+                        format="png",
                         label="Paint the holes to fill",
                         type="filepath",
                         brush=gr.Brush(colors=["#ff00ff"], color_mode="fixed"),
@@ -344,6 +355,7 @@ def build_app(studio: Studio) -> gr.Blocks:
                         elem_id="inpaint-editor",
                     )
                     inpaint_output = gr.Image(
+                        format="png",
                         label="Filled",
                         interactive=False,
                         buttons=["fullscreen"],
@@ -387,6 +399,7 @@ def build_app(studio: Studio) -> gr.Blocks:
                 train_status = gr.Markdown("", elem_id="train-status")
                 with gr.Row():
                     train_preview = gr.Image(
+                        format="png",
                         label="Latest preview",
                         interactive=False,
                         buttons=["fullscreen"],
