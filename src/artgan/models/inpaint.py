@@ -47,6 +47,8 @@ from ..registry import MODELS
 from .base import Batch, DataSpec, GenerativeModel, Phase, critic_then_generator, make_generator
 from .capabilities import Inpainter
 
+PIXEL_LOSSES = ("l1", "l2")
+
 
 class HoleFillingConfig(ModelConfig):
     """What the hole-filling families (inpaint, lama) share: their checks and mask kinds."""
@@ -69,6 +71,11 @@ class HoleFillingConfig(ModelConfig):
         for name in weights:
             if getattr(self, name) < 0:
                 raise ConfigError(f"model.{name} must be >= 0")
+        if self.pixel_loss not in PIXEL_LOSSES:
+            raise ConfigError(
+                f"model.pixel_loss must be one of {', '.join(PIXEL_LOSSES)}, "
+                f"got {self.pixel_loss!r}"
+            )
         if self.objective.pack != 1:
             raise ConfigError(
                 f"{self.name}'s discriminator sees the mask; objective.pack must be 1"
@@ -101,8 +108,9 @@ class InpaintConfig(HoleFillingConfig):
     d_width: int = 0  # discriminator channels of the first layer (0 = width)
     d_layers: int = 3  # PatchGAN stride-2 layers (3: 70x70 patches)
     masks: str = "box,stroke"  # kinds of training holes: box, stroke, wide (comma list)
-    l1_weight: float = 100.0  # pix2pix's lambda
+    l1_weight: float = 100.0  # pix2pix's lambda (the weight of the pixel loss, L1 or L2)
     hole_weight: float = 6.0  # L1 weight of hole pixels relative to known ones
+    pixel_loss: str = "l1"  # l1 (pix2pix) or l2 (the squared error, which PSNR measures)
     adversarial_weight: float = 1.0
     smooth_start: bool = True  # correct a push-pull fill of the hole instead of drawing it anew
     objective: ObjectiveConfig = field(default_factory=ObjectiveConfig)
@@ -292,13 +300,14 @@ class Inpaint(GenerativeModel, Inpainter):
     def generator_losses(
         self, x: torch.Tensor, mask: torch.Tensor, out: torch.Tensor, completed: torch.Tensor
     ) -> dict[str, torch.Tensor]:
-        """The G phase's named losses, ``loss`` their weighted sum: the hole-weighted L1 on
-        the raw output and the adversarial loss on the completed image."""
+        """The G phase's named losses, ``loss`` their weighted sum: the hole-weighted pixel
+        loss (L1 or L2) on the raw output and the adversarial loss on the completed image."""
         c = self.config
         weights = c.hole_weight * mask + (1 - mask)
-        l1 = ((out.float() - x).abs() * weights).mean()
-        out_losses = {"l1": l1.detach()}
-        loss = c.l1_weight * l1
+        error = out.float() - x
+        pixel = ((error.abs() if c.pixel_loss == "l1" else error.square()) * weights).mean()
+        out_losses = {c.pixel_loss: pixel.detach()}
+        loss = c.l1_weight * pixel
         if c.adversarial_weight > 0:
             adv = self.objective.generator_losses(self.D, completed, real=x, mask=mask)
             loss = loss + c.adversarial_weight * adv["loss"]

@@ -67,6 +67,7 @@ class LamaConfig(HoleFillingConfig):
     masks: str = "box,stroke,wide"  # kinds of training holes (data/masks.py)
     l1_weight: float = 100.0
     hole_weight: float = 6.0  # L1 weight of hole pixels relative to known ones
+    pixel_loss: str = "l1"  # l1 or l2 (models/inpaint.py)
     perceptual_weight: float = 10.0
     perceptual_blocks: int = 5  # EfficientNet-Lite0 blocks: 5 ends at stride 8
     adversarial_weight: float = 1.0
