@@ -186,3 +186,26 @@ def test_fused_lite0_without_onednn_falls_back_to_folded_convolutions(effnet, mo
     x = effnet.preprocess(torch.rand(2, 3, 32, 32) * 2 - 1)
     with torch.no_grad():
         assert torch.allclose(net(x), effnet.net.features(x), rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("kernel", [3, 5])
+def test_strided_folded_convolutions_give_tensorflow_same_without_padding_a_copy(
+    kernel, monkeypatch
+):
+    """Stride-2 layers get SAME's asymmetric padding from a zero-led kernel, not from a padded
+    copy of the input (a quarter of the network's time at 224 px): the same numbers on even and
+    odd sides, and, once the kernel is built, no padding of the activations at all."""
+    from artgan.nn import efficientnet_lite_fused as fused
+    from artgan.nn.efficientnet_lite import SameConv2d
+
+    torch.manual_seed(0)
+    conv, bn = SameConv2d(8, 8, kernel, stride=2, groups=8), torch.nn.BatchNorm2d(8).eval()
+    onednn = fused.fused_kernel_available()
+    layer = fused.FoldedConv(conv, bn, relu6=True, dtype=torch.float32, fused=onednn)
+    for height, width in [(14, 14), (15, 15), (14, 15), (15, 14)]:
+        x = torch.randn(2, 8, height, width).contiguous(memory_format=torch.channels_last)
+        expected = torch.nn.functional.hardtanh(bn(conv(x)), 0.0, 6.0)  # the eager layer
+        torch.testing.assert_close(layer(x), expected, rtol=1e-5, atol=1e-5)
+        monkeypatch.setattr(fused.F, "pad", lambda *a, **k: pytest.fail("padded a copy"))
+        torch.testing.assert_close(layer(x), expected, rtol=1e-5, atol=1e-5)
+        monkeypatch.undo()
