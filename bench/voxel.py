@@ -34,7 +34,7 @@ import torch
 
 import artgan
 from artgan.config import from_dict
-from artgan.data.shapes3d import CLASSES, make_objects
+from artgan.data.shapes3d import CLASSES, VIEWS_PER_OBJECT, make_objects
 from artgan.mesh import grid_to_mesh, surface_points
 from artgan.metrics.shapes import chamfer_matrix, coverage_and_mmd
 from artgan.models.voxelgan import VoxelGAN, VoxelGANConfig
@@ -42,7 +42,7 @@ from artgan.output_kinds import mesh_sheet, write_meshes
 from artgan.provenance import GenerationRecord, write_image
 from common import OUT_DIR, QUIET_TRAIN, write_json_report
 
-PICTURES = OUT_DIR / "voxel"
+PICTURES = OUT_DIR / "voxel"  # --name changes it
 
 
 def clouds(grids: torch.Tensor, points: int) -> tuple[torch.Tensor, int]:
@@ -104,14 +104,18 @@ def main() -> int:
     p.add_argument("--shapes", type=int, default=32, help="shapes in each compared set")
     p.add_argument("--points", type=int, default=1024, help="surface points per shape")
     p.add_argument("--renders", type=int, default=1600, help="training pictures of the class")
+    p.add_argument("--side", type=int, default=32, choices=(16, 32, 64), help="grid side")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--grids", action="store_true", help="also train from voxel grids (3D-GAN)")
+    p.add_argument("--name", default="voxel", help="report bench/out/NAME.json, pictures NAME/")
     p.add_argument("--quick", action="store_true", help="16^3, 20 steps, 8 shapes: a smoke run")
     args = p.parse_args()
-    side = 32
+    side = args.side
     if args.quick:
         side, args.steps, args.shapes, args.points, args.renders = 16, 20, 8, 256, 64
     torch.set_num_threads(args.threads)
+    global PICTURES
+    PICTURES = OUT_DIR / args.name
     PICTURES.mkdir(parents=True, exist_ok=True)
 
     held, _ = make_objects(args.shapes, side, seed=0, split=1, classes=[args.cls])
@@ -125,11 +129,13 @@ def main() -> int:
 
     sets = [("floor: training objects", floor, None, "")]
     sets.append(("untrained generator", untrained.sample(args.shapes, seed=1), None, ""))
-    run, seconds = train(args, side, f"shapes3d:{args.cls}", args.renders, "run-pictures")
+    # shapes3d:CLASS keeps one class in five of the pictures made: ask for five times as many.
+    total = args.renders * len(CLASSES)
+    run, seconds = train(args, side, f"shapes3d:{args.cls}", total, "run-pictures")
     pictures_model = artgan.load(run)
     sets.append(("trained from pictures", pictures_model.sample(args.shapes, seed=1), seconds, ""))
     if args.grids:
-        grid_objects = args.renders // 4 * len(CLASSES)  # the class's share of the grids
+        grid_objects = total // VIEWS_PER_OBJECT  # the same objects as the pictures show
         run_g, seconds_g = train(
             args, side, f"shapes3d-voxels:{args.cls}", grid_objects, "run-grids"
         )
@@ -163,14 +169,15 @@ def main() -> int:
         f"class {args.cls}; {args.shapes} shapes a set against {args.shapes} held-out objects "
         f"(shapes3d test split); {args.points} surface points a shape; grids {side}^3",
         f"voxelgan width {args.width}, d_width {args.d_width}, z_dim {args.z_dim}, batch "
-        f"{args.batch_size}, {args.renders} training pictures ({args.renders // 4} objects x 4 "
-        f"views), {args.threads} thread(s), on a machine shared by other sessions",
+        f"{args.batch_size}, {args.renders} training pictures of the class ({args.renders // 4} "
+        f"objects x 4 views; the grids run: the same objects' grids), {args.threads} "
+        "thread(s), on a machine shared by other sessions",
         "MMD is the mean Chamfer distance (squared, grid units of [-1, 1]^3) x 1000 of each "
         "held-out shape to its nearest generated one; COV the share of held-out shapes that are "
         "some generated shape's nearest",
     ]
     write_json_report(
-        "voxel",
+        args.name,
         "3-D shapes from 2-D pictures (voxelgan on shapes3d, held-out objects)",
         [
             {
