@@ -121,8 +121,9 @@ def accuracy(method: str, data: str) -> float:
 
 
 def write_sheet(n: int = 16) -> None:
-    """Rows: Fashion-MNIST test images, their CycleGAN translations, Fashion-MNIST-M test
-    images (other garments: the domains are unpaired)."""
+    """Rows: Fashion-MNIST test images, their CycleGAN translations, and the Fashion-MNIST-M
+    test images of the same index (the same garments on photos: what a perfect translation
+    of each would resemble in style)."""
     source = load_dataset(DataConfig(source=SOURCE, split="test", color="rgb", limit=n))
     target = load_dataset(DataConfig(source=TARGET, split="test", limit=n))
     x = source.x.float() / 127.5 - 1
@@ -191,6 +192,9 @@ def main() -> None:
         "published context is MNIST -> MNIST-M (digits on BSDS500 photos), not these data",
         f"sheet of source / translated / target images: {WORK / 'sheet.png'}",
     ]
+    cyclegan_note = json.loads((WORK / "cyclegan" / "cpu_seconds.json").read_text()).get("note")
+    if cyclegan_note:  # a run stopped early says so
+        notes.append(f"CycleGAN: {cyclegan_note}")
     table = {
         "caption": "Fashion-MNIST -> Fashion-MNIST-M, accuracy",
         "columns": ["method", "target accuracy", "source accuracy", "CPU s", "MNIST->MNIST-M"],
