@@ -156,6 +156,8 @@ def main() -> int:
     parser.add_argument("--precision", default="bf16", help="training precision (bf16 | fp32)")
     parser.add_argument("--variants", default=",".join(VARIANTS), help="comma-separated names")
     parser.add_argument("--seeds", type=int, default=3, help="simulated users per style")
+    parser.add_argument("--report", default="feedback", help="bench/out/REPORT.json and .md")
+    parser.add_argument("--styles", default="", help="comma-separated styles (default: all)")
     args = parser.parse_args()
     names = [v.strip() for v in args.variants.split(",") if v.strip()]
     unknown = [n for n in names if n not in VARIANTS]
@@ -177,6 +179,8 @@ def main() -> int:
         variant = VARIANTS[name]
         met = True
         for k, style in enumerate(styles):
+            if args.styles and style not in args.styles.split(","):
+                continue
             sessions = [
                 user_session(
                     model, judge, k, variant, seed, SESSIONS_DIR / name / style / str(seed)
@@ -231,7 +235,7 @@ def main() -> int:
         + " of the machine meanwhile (a shared machine)",
     ]
     write_json_report(
-        "feedback",
+        args.report,
         "Feedback loop: liked share per page for a simulated user (issue 17)",
         [
             {
