@@ -94,6 +94,16 @@ def test_advgan_trains_against_a_classifier_run_and_attacks_with_it(classifier_r
     assert json.loads((out / "attack.json").read_text())["max_change"] <= 0.1 + 1e-6
 
 
+def test_advgan_without_a_generator_trains_one_first(classifier_run, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the new run goes to runs/ here
+    options = ["--method", "advgan", "--train-steps", "1", "--n", "4"]
+    assert attack(classifier_run, tmp_path / "out", *options) == 0
+    (run,) = (tmp_path / "runs").iterdir()
+    assert read_record(tmp_path / "out" / "0000.png")["params"]["generator"] == str(
+        run.relative_to(tmp_path)
+    )
+
+
 def resumes_exactly(tmp_path, model: dict) -> None:
     """4 steps straight == 2 steps, then resumed to 4 (tensors equal)."""
 

@@ -128,8 +128,9 @@ def load_perturber(path: str, device: str, force: bool) -> Perturber:
     return model
 
 
-def train_perturber(args, eps: float) -> str:
-    """An AdvGAN run trained now against the target, on the training split of --data."""
+def train_perturber(args, eps: float, input_shape: tuple[int, int, int]) -> str:
+    """An AdvGAN run trained now against the target, on the training split of --data at the
+    target's image size and colour."""
     if args.target.startswith(EXTRACTOR_PREFIX):
         raise ArtganError(
             f"an AdvGAN is trained against a classifier run or a TorchScript file, not "
@@ -145,6 +146,8 @@ def train_perturber(args, eps: float) -> str:
             "model.target": str(args.target),
             "model.eps": eps,
             "model.target_range": args.input_range,
+            "image_size": input_shape[-1],
+            "data.color": "grey" if input_shape[0] == 1 else "rgb",
             "train.progress": False,
         },
     )
@@ -152,8 +155,8 @@ def train_perturber(args, eps: float) -> str:
     return str(run_dir)
 
 
-def generator_for(args, eps: float) -> tuple[Perturber, dict]:
-    path = args.generator or train_perturber(args, eps)
+def generator_for(args, eps: float, input_shape) -> tuple[Perturber, dict]:
+    path = args.generator or train_perturber(args, eps, input_shape)
     perturber = load_perturber(path, args.device, args.force)
     record = record_for_model(perturber)
     fields = {"generator": path, "generator_weights_sha256": record.weights_sha256}
@@ -188,7 +191,8 @@ def run(args) -> int:
     target, images = load_target(
         args.target, args.data, args.split, args.n, args.device, args.input_range
     )
-    generators = {eps: generator_for(args, eps) for eps in eps_values if "advgan" in methods}
+    shape = tuple(images.x.shape[1:])
+    generators = {eps: generator_for(args, eps, shape) for eps in eps_values if "advgan" in methods}
     if args.report:
         return write_report(args, target, images, methods, eps_values, generators, pgd)
     settings = AttackSettings(methods[0], eps_values[0], **pgd)
