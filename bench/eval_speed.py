@@ -4,7 +4,8 @@ and the new ones, side by side in one process on the same images:
 - ``old``: the eager float32 network as artgan ran it before (batch norm and ReLU6 as separate
   layers, channels-last, 32 images per pass);
 - ``fused fp32`` (the default now): batch norm folded into the convolutions, ReLU6 fused into
-  oneDNN's convolution (nn/efficientnet_lite_fused.py), 16 images per pass;
+  oneDNN's convolution, stride-2 layers padded by a zero-led kernel instead of a padded copy
+  of their input (nn/efficientnet_lite_fused.py), 16 images per pass;
 - ``fused bf16`` (opt-in, ``precision="bfloat16"``): the same in bfloat16.
 
 For each: images per second (wall) and CPU seconds per image (this process's, so a shared CPU

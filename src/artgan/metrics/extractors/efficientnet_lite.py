@@ -12,7 +12,8 @@ ImageNet mean/std that the converter's README copies from ``efficientnet_pytorch
 these weights saw in training.
 
 Speed (issue 15): on a CPU the features come from nn/efficientnet_lite_fused.py (batch norm
-folded, ReLU6 fused into oneDNN convolutions), in float32: the same features to round-off.
+folded, ReLU6 fused into oneDNN convolutions, no padded copies), in float32: the same features
+to round-off.
 ``precision="bfloat16"`` is about twice as fast again on CPUs with native bfloat16 (AMX), but
 moved a real-vs-real FID of 98.04 to 98.63 (bench/eval_speed.py), so it is opt-in, never the
 default. The precision is part of ``version``: cached features of one precision are never
