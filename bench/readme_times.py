@@ -284,17 +284,54 @@ def kept_rows(new_rows: list[list]) -> list[list]:
     return [row for row in old if (row[0].split(" (")[0], row[1]) not in measured]
 
 
+def measured_seconds(text: str) -> float | None:
+    """Seconds of a measured cell: "21 s" or "5.2 min (0.08 s a step)"."""
+    durations = parse_durations(text.split(" (")[0]) if text != "-" else []
+    return durations[0] if durations else None
+
+
+def restate(rows: list[list], table: dict) -> list[list]:
+    """The rows judged again against the README as it is now (after its figures were edited),
+    without measuring anything again."""
+    judged = []
+    for row in rows:
+        command, measured, ok = row[0], row[2], row[5]
+        family, _, rest = command.partition(" --preset ")
+        if not rest or ok.startswith("NO (rc"):
+            judged.append(row)
+            continue
+        preset = rest.split()[0]
+        stated = table.get(family, {}).get(preset, (None, None))[1]
+        ratio, ok = verdict(measured_seconds(measured), stated)
+        if stated is None:
+            shown = "-"
+        elif preset == "quick":
+            shown = f"{stated:.0f} s"
+        else:
+            shown = f"{stated / 60:.0f} min"
+        judged.append([row[0], row[1], measured, shown, ratio, ok, *row[6:]])
+    return judged
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--loads", default="0,1", help="busy processes beside each command")
     parser.add_argument("--only", default="", help="comma-separated: demo and/or family names")
+    parser.add_argument(
+        "--restate",
+        action="store_true",
+        help="measure nothing: judge the last report's rows against the README as it is now",
+    )
+    parser.add_argument("--note", action="append", default=[], help="a note for the report")
     args = parser.parse_args()
     only = {name.strip() for name in args.only.split(",") if name.strip()} or None
     table = readme_table()
     rows: list[list] = []
     work = Path(tempfile.mkdtemp(prefix="artgan-readme-times-"))
+    if args.restate:
+        args.loads = ""
     try:
-        for load in [int(n) for n in args.loads.split(",")]:
+        for load in [int(n) for n in args.loads.split(",") if n]:
             busy = [
                 subprocess.Popen([sys.executable, "-c", BUSY_LOOP], stdout=subprocess.DEVNULL)
                 for _ in range(load)
@@ -308,6 +345,8 @@ def main() -> None:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     rows = kept_rows(rows) + rows
+    if args.restate:
+        rows = restate(rows, table)
     write_json_report(
         "readme_times",
         "The README's examples: time taken against the time the README states",
@@ -335,6 +374,7 @@ def main() -> None:
             "(after the warm-up and the thread trial) of a run with the "
             "preset's settings, times the preset's steps (a whole cpu preset is up to an hour)",
             "the demo's limits are issue 16's: 3 min alone, 8 min beside one busy process",
+            *args.note,
         ],
         command="python bench/readme_times.py " + " ".join(sys.argv[1:]),
     )
