@@ -20,6 +20,7 @@ VoiceBank; a CPU budget allows width 4 on 8,192-sample windows and a few thousan
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
 import time
@@ -38,6 +39,7 @@ from artgan.training.checkpoint import load_model
 from common import OUT_DIR, QUIET_TRAIN, write_json_report
 
 SNRS = (0.0, 5.0)
+LOG_EVERY = 50
 METRICS = ["pesq", "stoi", "segsnr"]
 
 
@@ -57,25 +59,14 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         run_dir = Path(args.run_dir or Path(tmp) / "segan")
-        started = time.process_time()
-        artgan.train(
-            model="segan",
-            data="spoken_digits",
-            steps=args.steps,
-            batch_size=args.batch_size,
-            run_dir=str(run_dir),
-            **{f"train.{k}": v for k, v in QUIET_TRAIN.items() if k != "checkpoint_every"},
-            **{"train.checkpoint_every": args.checkpoint_every},
-            **{
-                "model.width": args.width,
-                "model.window": args.window,
-                "model.depth": depth,
-                "train.threads": args.threads,
-                "train.log_every": 100,
-            },
-        )
-        train_cpu = time.process_time() - started
+        if (run_dir / "checkpoints").is_dir():  # a stopped run continues to --steps
+            artgan.train(resume=run_dir, steps=args.steps)
+        else:
+            train(run_dir, args, depth)
         model = load_model(run_dir)
+        logged, logged_cpu = training_cpu_seconds(run_dir)
+        steps = model.origin.step  # a run stopped between log lines: its mean rate a step
+        train_cpu = logged_cpu / max(1, logged) * steps
         config = DataConfig(source="spoken_digits", pairing="noise")
         recordings, what = test_recordings(config, args.recordings, SNRS, seed=0)
         started = time.process_time()
@@ -96,9 +87,9 @@ def main() -> None:
     segan, others = table["all"]["segan"], [m for m in table["all"] if m != "segan"]
     beaten = {k: all(segan[k] > table["all"][m][k] for m in others) for k in METRICS}
     notes = [
-        f"SEGAN trained {args.steps} steps (width {args.width}, window {args.window}, depth "
-        f"{depth}, batch {args.batch_size}, {args.threads} thread(s)) in {train_cpu:.0f} CPU "
-        f"seconds; scoring all methods took {score_cpu:.0f} CPU seconds",
+        f"SEGAN trained {steps} steps (width {model.config.width}, window {model.window}, "
+        f"depth {model.config.depth}, batch {args.batch_size}) in {train_cpu:.0f} CPU seconds "
+        f"(its log's cpu_s, all threads); scoring all methods took {score_cpu:.0f} CPU seconds",
         f"{len(recordings)} recordings ({len(recordings) // len(SNRS)} sentences x {len(SNRS)} "
         "SNRs), noise kinds white, pink, hum, babble in turn",
         "SEGAN above noisy, spectral subtraction and Wiener on all recordings: "
@@ -109,6 +100,36 @@ def main() -> None:
     command = "python bench/denoise.py " + " ".join(sys.argv[1:])
     path = write_json_report("denoise", "Speech denoising (SEGAN)", tables, notes, command)
     print(path.with_suffix(".md").read_text(encoding="utf-8"))
+
+
+def train(run_dir: Path, args, depth: int) -> None:
+    artgan.train(
+        model="segan",
+        data="spoken_digits",
+        steps=args.steps,
+        batch_size=args.batch_size,
+        run_dir=str(run_dir),
+        **{f"train.{k}": v for k, v in QUIET_TRAIN.items() if k != "checkpoint_every"},
+        **{
+            "train.checkpoint_every": args.checkpoint_every,
+            "model.width": args.width,
+            "model.window": args.window,
+            "model.depth": depth,
+            "train.threads": args.threads,
+            "train.log_every": LOG_EVERY,
+        },
+    )
+
+
+def training_cpu_seconds(run_dir: Path) -> tuple[int, float]:
+    """The step the run reached and the CPU seconds its steps took, from its log (each line:
+    CPU seconds a step over the steps since the line before), across stops and resumes."""
+    rows = [json.loads(line) for line in (run_dir / "log.jsonl").read_text().splitlines()]
+    total, last = 0.0, 0
+    for row in rows:
+        total += row["cpu_s"] * (row["step"] - last)
+        last = row["step"]
+    return last, total
 
 
 def write_examples(recordings, model) -> None:
