@@ -176,7 +176,7 @@ def image_features(model, z: torch.Tensor, labels, extractor: str) -> torch.Tens
 def record_labels(records: list[dict], model) -> torch.Tensor | None:
     """The class rows the records were drawn with, for a conditional model (None otherwise, or
     where a record has none: the model's default labels)."""
-    if not getattr(model, "conditional", False) or any(r.get("classes") is None for r in records):
+    if not model.conditional or any(r.get("classes") is None for r in records):
         return None
     return torch.tensor([r["classes"] for r in records], dtype=torch.float32)
 
