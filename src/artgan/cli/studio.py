@@ -48,7 +48,7 @@ def add_parser(subparsers) -> None:
         default=DEFAULT_MAX_MEGAPIXELS,
         help=f"refuse uploaded images larger than this (default {DEFAULT_MAX_MEGAPIXELS:g})",
     )
-    p.add_argument("--device", default="cpu", help="cpu (default), cuda, cuda:N, mps")
+    p.add_argument("--device", default="auto", help="auto (default), cpu, cuda, cuda:N, mps")
     p.set_defaults(func=run)
 
 
