@@ -88,6 +88,24 @@ def test_any_length_goes_through_cross_faded_windows_unchanged(length):
     np.testing.assert_allclose(out, sound, atol=1e-6)
 
 
+class ClicksAtItsEdges(Identity):
+    """A denoiser whose output jumps at the last samples of every window, as a convolutional
+    network without right-hand context can."""
+
+    def denoise(self, noisy, seed=0, generator=None):
+        out = noisy.clone()
+        out[..., -2:] += 0.9
+        out[..., :2] -= 0.9
+        return out
+
+
+@pytest.mark.parametrize("length", [300, 64 * 5 + 13])
+def test_a_window_edge_artefact_does_not_reach_the_sound_ends(length):
+    sound = np.random.default_rng(length).uniform(-0.5, 0.5, length).astype(np.float32)
+    out = enhance_any_length(ClicksAtItsEdges(), sound, batch_size=2)
+    assert np.abs(out - sound).max() < 1e-2  # before: the last 2 samples 0.9 off
+
+
 def test_windows_overlap_by_half_and_end_at_the_end():
     assert window_starts(10, 64, 32) == [0]
     assert window_starts(200, 64, 32) == [0, 32, 64, 96, 128, 136]
