@@ -8,6 +8,7 @@ pictures come from the same page on a trained run: bench/studio_screenshots.py.
 """
 
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -31,12 +32,17 @@ UI_TIMEOUT_MS = 120_000
 
 def system_chromium() -> str:
     path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not path:
-        pytest.fail(
-            "the browser test needs Debian's Chromium: apt-get install -y chromium "
-            "(.ci/run installs it when missing)"
-        )
-    return path
+    if path:
+        return path
+    message = (
+        "the browser test needs Debian's Chromium: apt-get install -y chromium "
+        "(.ci/run installs it when missing)"
+    )
+    # CI installs Chromium and sets ARTGAN_REQUIRE_BROWSER=1, so there a missing browser is a
+    # failure; on a user's fresh machine following the README it is a skip that says why.
+    if os.environ.get("ARTGAN_REQUIRE_BROWSER") == "1":
+        pytest.fail(message)
+    pytest.skip(message)
 
 
 @pytest.fixture(scope="session")
