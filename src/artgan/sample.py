@@ -20,6 +20,7 @@ from .models.base import make_generator
 from .models.capabilities import LatentGenerator
 from .models.conditioning import class_row, require_conditional
 from .models.truncation import check_truncation
+from .nn.modes import evaluating
 
 SAMPLE_BYTES_ENV = "ARTGAN_MAX_SAMPLE_BYTES"
 DEFAULT_MAX_SAMPLE_BYTES = 4 << 30  # samples held in memory at once (float32)
@@ -249,16 +250,14 @@ def generate_from_latents(
 ) -> torch.Tensor:
     """Images of latents ``z`` (N, z_dim); ``labels`` (N, K) soft rows for conditional models
     (None: the model's default, cycling through the classes)."""
-    was_training = model.training
-    model.eval()
-    if labels is None:
-        out = [model.generate(chunk).float().cpu() for chunk in z.split(batch_size)]
-    else:
-        out = [
-            model.generate(zc, yc).float().cpu()
-            for zc, yc in zip(z.split(batch_size), labels.split(batch_size))
-        ]
-    model.train(was_training)
+    with evaluating(model):
+        if labels is None:
+            out = [model.generate(chunk).float().cpu() for chunk in z.split(batch_size)]
+        else:
+            out = [
+                model.generate(zc, yc).float().cpu()
+                for zc, yc in zip(z.split(batch_size), labels.split(batch_size))
+            ]
     return torch.cat(out)
 
 

@@ -119,6 +119,19 @@ def test_same_seed_same_samples(family):
 
 
 @pytest.mark.parametrize("family", FAMILIES)
+def test_sampling_gives_every_part_back_its_own_training_mode(family):
+    # Sampling runs in eval mode; afterwards a model whose parts were in different modes (a
+    # trainer may freeze one of them) must find each part as it left it.
+    model = make(family)
+    model.train()
+    parts = [m for m in model.children()]
+    parts[-1].eval()
+    before = [m.training for m in model.modules()]
+    draw(model, 2, seed=0)
+    assert [m.training for m in model.modules()] == before
+
+
+@pytest.mark.parametrize("family", FAMILIES)
 def test_one_step_of_every_phase_changes_weights_without_nan(family):
     model = make(family)
     batch = fake_batch(model)

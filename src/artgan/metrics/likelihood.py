@@ -28,6 +28,7 @@ import torch
 
 from ..errors import ConfigError, DataError
 from ..models.capabilities import DensityModel
+from ..nn.modes import evaluating
 
 
 class NatsEstimate(NamedTuple):
@@ -98,15 +99,12 @@ def _per_image(
         raise ConfigError("the number of samples and the batch must be at least 1")
     images = _check_images(model, images)
     module = model if isinstance(model, torch.nn.Module) else None
-    was_training = module is not None and module.training
-    if module is not None:
-        module.eval()
-    device = _device(model)
-    targets = model.likelihood_targets(images, torch.Generator().manual_seed(seed))
-    noise = torch.Generator().manual_seed(seed + 1)
-    per_pass = max(1, batch // samples)  # images per group (several when samples is small)
-    results = []
-    try:
+    with evaluating(module):
+        device = _device(model)
+        targets = model.likelihood_targets(images, torch.Generator().manual_seed(seed))
+        noise = torch.Generator().manual_seed(seed + 1)
+        per_pass = max(1, batch // samples)  # images per group (several when samples is small)
+        results = []
         for start in range(0, len(images), per_pass):
             x = images[start : start + per_pass].to(device)
             t = targets[start : start + per_pass].to(device)
@@ -128,9 +126,6 @@ def _per_image(
             results.append(
                 reduce(torch.cat(log_px, 1), torch.cat(log_ratio, 1), _kl(mu, logvar)).cpu()
             )
-    finally:
-        if module is not None:
-            module.train(was_training)
     return torch.cat(results)
 
 

@@ -37,6 +37,7 @@ from ..errors import ConfigError
 from ..losses.adversarial import discriminator_loss, generator_loss
 from ..losses.attacks import check_eps, margin_loss, tensor_eps
 from ..nn.image_to_image import PatchDiscriminator, ResnetGenerator
+from ..nn.modes import evaluating
 from ..registry import MODELS
 from .base import Batch, DataSpec, GenerativeModel, Phase, TargetSpec, critic_then_generator
 from .capabilities import Classifier, Perturber
@@ -143,11 +144,8 @@ class AdvGAN(GenerativeModel, Perturber):
 
     @torch.no_grad()
     def perturb(self, x: torch.Tensor) -> torch.Tensor:
-        was_training = self.training
-        self.eval()
-        out = self.adversarial(x.to(self.device).float()).float().cpu()
-        self.train(was_training)
-        return out
+        with evaluating(self):
+            return self.adversarial(x.to(self.device).float()).float().cpu()
 
     @torch.no_grad()
     def draw(

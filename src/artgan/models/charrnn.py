@@ -31,6 +31,7 @@ from torch import nn
 
 from ..config import DefaultsContext, ModelConfig, budget_presets
 from ..errors import ConfigError
+from ..nn.modes import evaluating
 from ..registry import MODELS
 from .base import Batch, DataSpec, GenerativeModel, Phase, make_generator
 from .capabilities import TextGenerator
@@ -243,19 +244,17 @@ class CharRNN(GenerativeModel, TextGenerator):
         if top_k < 0 or length < 0:
             raise ConfigError("top_k and length must be >= 0")
         g = make_generator(seed, generator)
-        was_training = self.training
-        self.eval()
         start = self.encode(prime) if prime else self._start_token(g)
         tokens = start[None].expand(n, -1).to(self.device)  # (n, P)
-        logits, state = self.net(tokens)
-        last = logits[:, -1].float()
         out = []
-        for _ in range(length):
-            nxt = self._pick(last, temperature, top_k, g).to(self.device)  # (n,)
-            out.append(nxt.cpu())
-            logits, state = self.net(nxt[:, None], state)
+        with evaluating(self):
+            logits, state = self.net(tokens)
             last = logits[:, -1].float()
-        self.train(was_training)
+            for _ in range(length):
+                nxt = self._pick(last, temperature, top_k, g).to(self.device)  # (n,)
+                out.append(nxt.cpu())
+                logits, state = self.net(nxt[:, None], state)
+                last = logits[:, -1].float()
         drawn = torch.stack(out, 1) if out else torch.zeros(n, 0, dtype=torch.long)
         primed = self.encode(prime)[None].expand(n, -1)  # (n, len(prime))
         return torch.cat([primed, drawn], 1)

@@ -31,6 +31,7 @@ from torch import nn
 from ..config import DefaultsContext, ModelConfig, budget_presets
 from ..errors import ConfigError
 from ..losses.attacks import AdversarialTrainingConfig, adversarial_batch
+from ..nn.modes import evaluating
 from ..registry import MODELS
 from .base import Batch, DataSpec, GenerativeModel, Phase
 from .capabilities import Classifier, Translator
@@ -176,10 +177,8 @@ class CNNClassifier(GenerativeModel, Classifier):
     @torch.no_grad()
     def predict(self, x: torch.Tensor, batch_size: int = 512) -> torch.Tensor:
         """Class indices of ``x`` (on the CPU), in eval mode, batch by batch."""
-        was_training = self.training
-        self.eval()
-        out = [self.classify(chunk).argmax(1).cpu() for chunk in x.split(batch_size)]
-        self.train(was_training)
+        with evaluating(self):
+            out = [self.classify(chunk).argmax(1).cpu() for chunk in x.split(batch_size)]
         return torch.cat(out) if out else torch.zeros(0, dtype=torch.long)
 
     @torch.no_grad()
@@ -192,11 +191,8 @@ class CNNClassifier(GenerativeModel, Classifier):
                 f"{self.name} runs label images: pass images=(N, C, H, W) in [-1, 1] to "
                 "sample, or score a labelled folder with artgan eval RUN --data FOLDER"
             )
-        was_training = self.training
-        self.eval()
-        logits = torch.cat([self.classify(chunk).float().cpu() for chunk in images.split(256)])
-        self.train(was_training)
-        return logits
+        with evaluating(self):
+            return torch.cat([self.classify(chunk).float().cpu() for chunk in images.split(256)])
 
     @torch.no_grad()
     def preview_grid(self, dataset, n: int = PREVIEW_ITEMS) -> tuple[torch.Tensor, int]:

@@ -38,6 +38,7 @@ from ..errors import ConfigError
 from ..losses.objective import GANObjective, ObjectiveConfig
 from ..nn.image_to_image import PatchDiscriminator, ResnetGenerator
 from ..nn.layers import NORMS, dcgan_init
+from ..nn.modes import evaluating
 from ..registry import MODELS
 from .base import Batch, DataSpec, GenerativeModel, Phase
 from .capabilities import Translator
@@ -150,11 +151,8 @@ class CycleGAN(GenerativeModel, Translator):
     @torch.no_grad()
     def translate(self, x: torch.Tensor, direction: str = "a2b") -> torch.Tensor:
         """(B, C, H, W) in [-1, 1], H and W multiples of 4 -> translated, on the CPU."""
-        was_training = self.training
-        self.eval()
-        out = self.generator(direction)(x.to(self.device).float()).float().cpu()
-        self.train(was_training)
-        return out
+        with evaluating(self):
+            return self.generator(direction)(x.to(self.device).float()).float().cpu()
 
     @torch.no_grad()
     def draw(

@@ -29,6 +29,7 @@ from torch.nn.modules.batchnorm import _BatchNorm
 from ..errors import ConfigError
 from ..losses.objective import GANObjective
 from ..nn.conditional import as_soft_labels
+from ..nn.modes import evaluating
 from .base import Batch, GenerativeModel, Phase, critic_then_generator, make_generator
 from .capabilities import LatentGenerator
 from .conditioning import ClassRequest, resolve_labels
@@ -146,17 +147,15 @@ class GAN(GenerativeModel, LatentGenerator):
         ``classes`` (conditional models): a class name, a blend ``"a:0.5,b:0.5"``, a list of
         one request per sample, or label rows; None cycles through the classes."""
         y = self.labels(classes, n)
-        was_training = self.training
-        self.eval()
-        z = self.latents(n, seed, generator, truncation)
-        if y is None:
-            out = [self.generate(chunk).float().cpu() for chunk in z.split(batch_size)]
-        else:
-            out = [
-                self.generate(zc, yc).float().cpu()
-                for zc, yc in zip(z.split(batch_size), y.split(batch_size))
-            ]
-        self.train(was_training)
+        with evaluating(self):
+            z = self.latents(n, seed, generator, truncation)
+            if y is None:
+                out = [self.generate(chunk).float().cpu() for chunk in z.split(batch_size)]
+            else:
+                out = [
+                    self.generate(zc, yc).float().cpu()
+                    for zc, yc in zip(z.split(batch_size), y.split(batch_size))
+                ]
         return torch.cat(out)
 
     # --- training -------------------------------------------------------------------------

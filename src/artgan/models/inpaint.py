@@ -43,6 +43,7 @@ from ..errors import ConfigError
 from ..losses.objective import GANObjective, ObjectiveConfig
 from ..nn.hole_fill import pyramid_fill
 from ..nn.image_to_image import PatchDiscriminator
+from ..nn.modes import evaluating
 from ..registry import MODELS
 from .base import Batch, DataSpec, GenerativeModel, Phase, critic_then_generator, make_generator
 from .capabilities import Inpainter
@@ -233,15 +234,13 @@ class Inpaint(GenerativeModel, Inpainter):
         """Fill the holes of (B, C, H, W) images in [-1, 1] where ``mask`` (B, 1, H, W) is 1.
         Any size: the input is padded (edge pixels repeated) to a multiple of 2^depth and the
         result cropped back. Returned on the CPU."""
-        was_training = self.training
-        self.eval()
         h, w = x.shape[-2:]
         k = 2**self.config.depth
         pad = (0, -w % k, 0, -h % k)  # (left, right, top, bottom)
         x = F.pad(x.to(self.device).float(), pad, mode="replicate")
         mask = F.pad(mask.to(self.device).float(), pad, mode="replicate")
-        _, completed = self.complete(x, mask)
-        self.train(was_training)
+        with evaluating(self):
+            _, completed = self.complete(x, mask)
         return completed[..., :h, :w].clamp(-1, 1).cpu()
 
     @torch.no_grad()

@@ -34,6 +34,7 @@ from ..errors import ConfigError
 from ..losses.objective import GANObjective, ObjectiveConfig
 from ..nn.image_to_image import PatchDiscriminator, UNetGenerator
 from ..nn.layers import NORMS, dcgan_init
+from ..nn.modes import evaluating
 from ..registry import MODELS
 from .base import Batch, DataSpec, GenerativeModel, Phase, critic_then_generator
 from .capabilities import Translator
@@ -151,11 +152,8 @@ class Pix2Pix(GenerativeModel, Translator):
                 "a pix2pix run translates A -> B only (--direction a2b); train another run on "
                 "the swapped pairs for B -> A"
             )
-        was_training = self.training
-        self.eval()
-        out = self.G(x.to(self.device).float()).float().cpu()
-        self.train(was_training)
-        return out
+        with evaluating(self):
+            return self.G(x.to(self.device).float()).float().cpu()
 
     @torch.no_grad()
     def draw(

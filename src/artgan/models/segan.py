@@ -51,6 +51,7 @@ from ..config import DefaultsContext, ModelConfig, budget_presets
 from ..errors import ConfigError
 from ..losses.objective import GANObjective, ObjectiveConfig
 from ..nn.layers import spectral
+from ..nn.modes import evaluating
 from ..registry import MODELS
 from .base import Batch, DataSpec, GenerativeModel, Phase, critic_then_generator, make_generator
 from .capabilities import AudioDenoiser
@@ -273,11 +274,9 @@ class SEGAN(GenerativeModel, AudioDenoiser):
                 self.latent_shape(len(noisy)), generator=make_generator(seed, generator)
             )
             z = z.to(self.device)
-        was_training = self.training
-        self.eval()
-        x = emphasis(noisy.to(self.device).float(), self.config.preemphasis)
-        y = self.G(x, z).float().cpu().numpy()
-        self.train(was_training)
+        with evaluating(self):
+            x = emphasis(noisy.to(self.device).float(), self.config.preemphasis)
+            y = self.G(x, z).float().cpu().numpy()
         clean = de_emphasis(y, self.config.preemphasis)
         return torch.from_numpy(np.clip(clean, -1.0, 1.0).astype(np.float32))
 

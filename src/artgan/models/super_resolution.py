@@ -40,6 +40,7 @@ from ..data.degrade import bicubic_downscale, bicubic_upscale, training_pair
 from ..errors import ConfigError
 from ..losses.objective import GANObjective, ObjectiveConfig
 from ..losses.perceptual import LITE0_BLOCKS, PerceptualLoss
+from ..nn.modes import evaluating
 from ..registry import MODELS
 from .base import Batch, DataSpec, GenerativeModel, Phase, critic_then_generator
 from .capabilities import Upscaler
@@ -239,13 +240,11 @@ class SRResNet(GenerativeModel, Upscaler):
     @torch.no_grad()
     def upscale(self, lr: torch.Tensor, batch_size: int = 16) -> torch.Tensor:
         """(B, C, h, w) LR images in [-1, 1] -> (B, C, h * scale, w * scale), on the CPU."""
-        was_training = self.training
-        self.eval()
-        out = [
-            self.G(chunk.to(self.device)).clamp_(-1, 1).float().cpu()
-            for chunk in lr.split(batch_size)
-        ]
-        self.train(was_training)
+        with evaluating(self):
+            out = [
+                self.G(chunk.to(self.device)).clamp_(-1, 1).float().cpu()
+                for chunk in lr.split(batch_size)
+            ]
         return torch.cat(out)
 
     @torch.no_grad()

@@ -18,6 +18,7 @@ import math
 import torch
 
 from ..errors import DataError
+from ..nn.modes import evaluating
 
 IGNORE = -100  # cross_entropy's ignore_index: padding past a stream's end
 
@@ -56,19 +57,17 @@ def bits_per_character(
         inputs[s, : end - begin] = tokens[begin:end]
         targets[s, : end - begin] = tokens[begin + 1 : end + 1]
 
-    was_training = model.training
-    model.eval()
     device = model.device
     state, total = None, 0.0
-    for start in range(0, length, chunk):
-        logits, state = model.net(inputs[:, start : start + chunk].to(device), state)
-        total += torch.nn.functional.cross_entropy(
-            logits.float().flatten(0, 1),
-            targets[:, start : start + chunk].flatten().to(device),
-            ignore_index=IGNORE,
-            reduction="sum",
-        ).item()
-    model.train(was_training)
+    with evaluating(model):
+        for start in range(0, length, chunk):
+            logits, state = model.net(inputs[:, start : start + chunk].to(device), state)
+            total += torch.nn.functional.cross_entropy(
+                logits.float().flatten(0, 1),
+                targets[:, start : start + chunk].flatten().to(device),
+                ignore_index=IGNORE,
+                reduction="sum",
+            ).item()
     return {"bpc": total / predicted / math.log(2.0), "characters": predicted, "streams": streams}
 
 

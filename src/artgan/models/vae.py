@@ -35,6 +35,7 @@ from ..config import DefaultsContext, ModelConfig, budget_presets
 from ..errors import ConfigError
 from ..nn.autoencoder import ConvDecoder, ConvEncoder, gaussian_kl, reparameterize
 from ..nn.layers import NORMS
+from ..nn.modes import evaluating
 from ..registry import MODELS
 from .base import Batch, DataSpec, GenerativeModel, Phase, make_generator
 from .capabilities import DensityModel, Encoder, LatentGenerator
@@ -177,20 +178,16 @@ class AutoencodingModel(GenerativeModel, LatentGenerator, Encoder):
     ) -> torch.Tensor:
         """Decoder means of ``n`` prior latents, in [-1, 1], deterministic by ``seed``; on
         the CPU."""
-        was_training = self.training
-        self.eval()
-        z = self.latents(n, seed, generator, truncation)
-        out = [self.generate(chunk).cpu() for chunk in z.split(batch_size)]
-        self.train(was_training)
+        with evaluating(self):
+            z = self.latents(n, seed, generator, truncation)
+            out = [self.generate(chunk).cpu() for chunk in z.split(batch_size)]
         return torch.cat(out)
 
     @torch.no_grad()
     def reconstruct(self, x: torch.Tensor, batch_size: int = 256) -> torch.Tensor:
         """Decode the posterior mean of each image: (N, C, H, W) in [-1, 1], on the CPU."""
-        was_training = self.training
-        self.eval()
-        out = [self.generate(self.encode(chunk)[0]).cpu() for chunk in x.split(batch_size)]
-        self.train(was_training)
+        with evaluating(self):
+            out = [self.generate(self.encode(chunk)[0]).cpu() for chunk in x.split(batch_size)]
         return torch.cat(out)
 
     def ema_modules(self) -> list[str]:

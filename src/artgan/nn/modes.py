@@ -1,0 +1,26 @@
+"""Run a module in evaluation mode for a while, then give it back as it was."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from torch import nn
+
+
+@contextmanager
+def evaluating(module: nn.Module | None) -> Iterator[None]:
+    """``module.eval()`` inside the block. Afterwards every submodule gets back its own
+    training flag, also when the block raised: a sampling call that fails must not leave a
+    model in eval mode (frozen batch statistics, no dropout) for the training that follows, and
+    a model whose parts were in different modes keeps them so. ``None`` does nothing."""
+    if module is None:
+        yield
+        return
+    flags = [(m, m.training) for m in module.modules()]
+    module.eval()
+    try:
+        yield
+    finally:
+        for m, training in flags:
+            m.training = training
