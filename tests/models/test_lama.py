@@ -1,6 +1,8 @@
 """LaMa (fast Fourier convolution inpainting) specifics beyond the shared model checks and
 the inpainters' tests of test_inpaint.py (known pixels kept exactly at any size)."""
 
+import copy
+
 import numpy as np
 import pytest
 import torch
@@ -8,6 +10,7 @@ import torch
 from artgan.data.masks import random_masks
 from artgan.errors import ConfigError
 from artgan.models import Batch
+from artgan.models.inpaint import STANDING_STATISTICS_IMAGES, STANDING_STATISTICS_SEED
 from artgan.models.lama import FFCResBlock, FourierUnit, Lama
 from artgan.nn.hole_fill import harmonic_fill
 from tests.models.test_inpaint import fit_one_batch
@@ -91,3 +94,30 @@ def test_the_l2_pixel_loss_is_the_hole_weighted_squared_error():
 def test_bad_options_are_config_errors(change, message):
     with pytest.raises(ConfigError, match=message):
         tiny(**change)
+
+
+def test_the_averaged_generator_gets_batch_norm_statistics_of_its_own():
+    """The EMA averages weights, not what those weights make of a batch: before a checkpoint the
+    averaged generator's running statistics are re-measured on the latest training images, so
+    in eval mode it fills holes as its weights do in training mode, not with the statistics of
+    the live generator (which made its eval-mode fill differ by about its whole correction)."""
+    model = tiny()
+    x = torch.rand(8, 3, 32, 32) * 2 - 1
+    model.train_step("G", Batch(x), 0)  # the live generator's statistics, and x remembered
+    averaged = copy.deepcopy(model.G)  # what the trainer swaps in: weights that differ
+    torch.manual_seed(5)
+    with torch.no_grad():
+        for p in averaged.parameters():
+            p.add_(0.05 * torch.randn_like(p))
+    model.G = averaged
+    model.refresh_ema_statistics()
+    rng = np.random.default_rng(STANDING_STATISTICS_SEED)  # the holes it measured with
+    masks = random_masks(8, 32, rng, model.config.mask_kinds)
+    with torch.no_grad():
+        in_eval = averaged.eval()(x, masks)
+        in_training = averaged.train()(x, masks)
+    correction = (in_training - x).abs().mean()
+    assert (in_eval - in_training).abs().mean() < 0.05 * correction
+    for _ in range(20):
+        model.remember_images(x)
+    assert sum(map(len, model._recent_images)) == STANDING_STATISTICS_IMAGES

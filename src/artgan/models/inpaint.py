@@ -36,6 +36,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.nn.modules.batchnorm import _BatchNorm
 
 from ..config import DefaultsContext, ModelConfig, budget_presets
 from ..data.masks import MASK_KINDS, random_masks
@@ -49,6 +50,10 @@ from .base import Batch, DataSpec, GenerativeModel, Phase, critic_then_generator
 from .capabilities import Inpainter
 
 PIXEL_LOSSES = ("l1", "l2")
+# Batch-norm statistics of the averaged generator are re-measured on this many of the latest
+# training images, with holes from a private seed (see Inpaint.refresh_ema_statistics).
+STANDING_STATISTICS_IMAGES = 64
+STANDING_STATISTICS_SEED = 1_000_003
 
 
 class HoleFillingConfig(ModelConfig):
@@ -222,6 +227,7 @@ class Inpaint(GenerativeModel, Inpainter):
         self.G = self.generator_class(config)
         self.D = MaskedPatchDiscriminator(config)
         self.objective = GANObjective(config.objective)
+        self._recent_images: list[torch.Tensor] = []  # for refresh_ema_statistics, not saved
 
     def complete(self, x: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """The generator's raw output and the completed image (known pixels kept)."""
@@ -277,6 +283,40 @@ class Inpaint(GenerativeModel, Inpainter):
     def ema_modules(self) -> list[str]:
         return ["G"]
 
+    def remember_images(self, x: torch.Tensor) -> None:
+        """Keep the latest training images (up to STANDING_STATISTICS_IMAGES) for
+        refresh_ema_statistics: unlike a GAN's latents, an inpainter's inputs are real images."""
+        if any(isinstance(m, _BatchNorm) for m in self.G.modules()):
+            self._recent_images.append(x.detach().clone())
+            kept = self._recent_images
+            while len(kept) > 1 and sum(map(len, kept)) > STANDING_STATISTICS_IMAGES:
+                kept.pop(0)
+
+    @torch.no_grad()
+    def refresh_ema_statistics(self) -> None:
+        """Batch-norm statistics for the averaged generator (in ``self.G`` when the trainer
+        calls this). The EMA averages weights only and would otherwise carry the live
+        generator's running statistics, measured on activations that the averaged weights do not
+        produce: in eval mode its fill then differs from what it learned. Re-measured here on the
+        latest training images, batch by batch as in training, with holes from a private seed
+        (the training RNG is untouched). Nothing to do without batch norm or before a step."""
+        norms = [m for m in self.G.modules() if isinstance(m, _BatchNorm)]
+        if not norms or not self._recent_images:
+            return
+        was_training, momenta = self.G.training, [m.momentum for m in norms]
+        rng = np.random.default_rng(STANDING_STATISTICS_SEED)
+        for norm in norms:
+            norm.reset_running_stats()
+            norm.momentum = None  # a cumulative average over the batches
+        self.G.train()
+        for x in self._recent_images:
+            x = x.to(self.device)
+            masks = random_masks(len(x), x.shape[-1], rng, self.config.mask_kinds)
+            self.G(x, masks.to(x.device, x.dtype))
+        for norm, momentum in zip(norms, momenta):
+            norm.momentum = momentum
+        self.G.train(was_training)
+
     def training_masks(self, x: torch.Tensor) -> torch.Tensor:
         """A new random mask per image, drawn from torch's RNG (so a resumed run continues
         with the same masks)."""
@@ -289,6 +329,8 @@ class Inpaint(GenerativeModel, Inpainter):
     def train_step(self, phase: str, batch: Batch, step: int) -> dict[str, torch.Tensor]:
         x = batch.x
         mask = self.training_masks(x)
+        if phase == "G":
+            self.remember_images(x)
         if phase == "D":
             with torch.no_grad():
                 _, completed = self.complete(x, mask)
