@@ -45,6 +45,25 @@ def test_the_discriminator_judges_the_pair_not_the_sound_alone():
     assert not torch.equal(model.D(clean, a=noisy), model.D(clean, a=noisy.flip(-1)))
 
 
+@pytest.mark.parametrize("upsample, steady", [("linear", True), ("transposed", False)])
+def test_a_constant_comes_out_of_every_decoder_step_as_a_constant(upsample, steady):
+    # A stride-2 transposed convolution makes even and odd samples with different halves of
+    # its kernel, so a constant (a bias, silence) leaves it as a period-2 pattern and the stack
+    # as steady tones at 16000 / 2^k Hz: the stripes under every recording the first bench run
+    # showed. The default interpolates and then convolves, where a constant stays one.
+    model = tiny(upsample=upsample)
+    kernel = TINY["kernel"]
+    for step in model.G.decoder:
+        upsampler = step[0]
+        conv = next(m for m in upsampler.modules() if hasattr(m, "in_channels"))
+        constant = torch.full((1, conv.in_channels, 32), 0.3)
+        with torch.no_grad():
+            inner = upsampler(constant)[..., kernel:-kernel]  # away from the zero padding
+        assert inner.shape[-1] == 64 - 2 * kernel
+        spread = (inner - inner.mean(-1, keepdim=True)).abs().max().item()
+        assert (spread < 1e-5) == steady, spread
+
+
 def test_pre_emphasis_inverts_exactly():
     x = torch.rand(2, 1, 300) - 0.5
     back = de_emphasis(emphasis(x, 0.95).numpy(), 0.95)
@@ -57,6 +76,7 @@ def test_pre_emphasis_inverts_exactly():
         ({"window": 100}, "multiple of 2\\^depth"),
         ({"depth": 12}, "model.depth must be 1 to 11"),
         ({"d_norm": "vbn"}, "d_norm must be one of spectral, none"),
+        ({"upsample": "nearest"}, "upsample must be one of linear, transposed"),
         ({"objective": {"diffaugment": "color"}}, "DiffAugment and ADA"),
     ],
 )

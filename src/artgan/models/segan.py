@@ -7,7 +7,7 @@ Speech denoising on the raw 16 kHz waveform, window by window (16,384 samples, a
   convolutions (length 31, stride 2, PReLU) with 16-32-32-64-64-128-128-256-256-512-1024
   channels (``width`` times ``CHANNEL_STEPS``), taking 16384 x 1 to 8 x 1024; a latent z of
   the same shape, drawn from N(0, I), is concatenated to it at the bottleneck; the decoder
-  mirrors the encoder with transposed convolutions, and a skip connection concatenates each
+  mirrors the encoder, doubling the length at each layer, and a skip connection concatenates each
   encoder layer's output to the decoder layer of the same length. tanh at the end.
 - the discriminator is conditional: it judges the pair (noisy, clean) against (noisy,
   enhanced), stacked as two channels, through the encoder's layout (LeakyReLU 0.3), then a 1x1
@@ -28,6 +28,10 @@ Differences from the paper, and why:
   off.
 - **RMSprop -> Adam with beta1 = 0.** The trainer owns one optimiser for every family (Adam);
   with beta1 0 Adam is RMSprop with bias correction (``run_defaults``: lr 2e-4, beta2 0.9).
+- **Transposed convolutions -> interpolate, then convolve** (``upsample linear``, the default;
+  ``upsample transposed`` is the paper's). A stride-2 transposed convolution turns a constant
+  into a period-2 pattern, and the stacked decoder makes steady tones at 16000 / 2^k Hz under
+  every recording (``upsampler`` says more).
 - **Width and window are settings.** ``width`` 16 and ``window`` 16384 are the paper's; a CPU
   run takes narrower layers (``--preset``), which keep the layout.
 
@@ -61,6 +65,7 @@ from .wavegan import same_padding
 # The paper's encoder channels as multiples of its first layer's 16.
 CHANNEL_STEPS = (1, 2, 2, 4, 4, 8, 8, 16, 16, 32, 64)
 D_NORMS = ("spectral", "none")
+UPSAMPLES = ("linear", "transposed")
 
 
 @dataclass
@@ -76,6 +81,7 @@ class SEGANConfig(ModelConfig):
     depth: int = 11  # strided layers of the encoder (and of the decoder)
     kernel: int = 31
     latent: bool = True  # z ~ N(0, I) concatenated at the bottleneck
+    upsample: str = "linear"  # linear (interpolate, then convolve) | transposed (the paper's)
     d_width: int = 0  # the discriminator's first-layer channels; 0 = width
     d_norm: str = "spectral"  # spectral | none: the substitute for virtual batch norm
     preemphasis: float = 0.95  # 0 = off
@@ -93,6 +99,8 @@ class SEGANConfig(ModelConfig):
             raise ConfigError("model.width must be at least 1 and model.d_width at least 0")
         if self.kernel < 2:
             raise ConfigError(f"model.kernel must be at least 2 (the stride), got {self.kernel}")
+        if self.upsample not in UPSAMPLES:
+            raise ConfigError(f"model.upsample must be one of {', '.join(UPSAMPLES)}")
         if self.d_norm not in D_NORMS:
             raise ConfigError(f"model.d_norm must be one of {', '.join(D_NORMS)}")
         if not 0.0 <= self.preemphasis < 1.0:
@@ -166,13 +174,37 @@ def de_emphasis(y: np.ndarray, coefficient: float) -> np.ndarray:
     return lfilter([1.0], [1.0, -coefficient], y, axis=-1)
 
 
+def upsampler(inputs: int, out: int, kernel: int, mode: str) -> nn.Module:
+    """One decoder step doubling the length.
+
+    ``transposed`` is the paper's stride-2 transposed convolution. With stride 2 the even and odd
+    output samples are made by different halves of the kernel, so even a constant input (a bias,
+    the silence between words) comes out as a pattern of period 2, and through the stacked
+    layers of period 4, 8, ... 2^depth: steady tones at 16000 / 2^k Hz and their harmonics (the
+    step-500 bench run put a 500 Hz comb under every recording). ``linear`` (the default)
+    interpolates to twice the length and then convolves at stride 1 ("resize-convolution",
+    Odena, Dumoulin & Olah 2016, "Deconvolution and Checkerboard Artifacts"): every output
+    sample sees the same kernel, so a constant stays a constant and no fixed tone is made.
+    Its kernel is half as long (odd, for symmetric padding): the same multiplies an output
+    sample as the stride-2 transposed convolution, whose every output sample meets half its
+    taps; the full length cost 3x the generator's CPU time for no change in layout."""
+    if mode == "transposed":
+        padding, output_padding = same_padding(kernel, 2)
+        return nn.ConvTranspose1d(inputs, out, kernel, 2, padding, output_padding)
+    half = (kernel // 2) | 1
+    return nn.Sequential(
+        nn.Upsample(scale_factor=2, mode="linear", align_corners=False),
+        nn.Conv1d(inputs, out, half, 1, half // 2),
+    )
+
+
 class SEGANGenerator(nn.Module):
     """Encoder-decoder with skip connections and a latent at the bottleneck."""
 
     def __init__(self, c: SEGANConfig):
         super().__init__()
         channels = c.channels
-        padding, output_padding = same_padding(c.kernel, 2)
+        padding, _ = same_padding(c.kernel, 2)
         self.encoder = nn.ModuleList()
         inputs = 1
         for out in channels:
@@ -187,8 +219,8 @@ class SEGANGenerator(nn.Module):
             # decoder output of the same length (skip); the bottleneck without z is one copy.
             inputs = channels[level] * (2 if c.latent or level < c.depth - 1 else 1)
             out = channels[level - 1] if level > 0 else 1
-            deconv = nn.ConvTranspose1d(inputs, out, c.kernel, 2, padding, output_padding)
-            self.decoder.append(nn.Sequential(deconv, nn.PReLU(out) if level > 0 else nn.Tanh()))
+            up = upsampler(inputs, out, c.kernel, c.upsample)
+            self.decoder.append(nn.Sequential(up, nn.PReLU(out) if level > 0 else nn.Tanh()))
 
     def forward(self, x: torch.Tensor, z: torch.Tensor | None = None) -> torch.Tensor:
         skips = []
