@@ -209,3 +209,45 @@ def test_strided_folded_convolutions_give_tensorflow_same_without_padding_a_copy
         monkeypatch.setattr(fused.F, "pad", lambda *a, **k: pytest.fail("padded a copy"))
         torch.testing.assert_close(layer(x), expected, rtol=1e-5, atol=1e-5)
         monkeypatch.undo()
+
+
+def test_fused_lite0_runs_its_high_resolution_blocks_a_few_images_at_a_time(effnet, monkeypatch):
+    """Large batches page-faulted their 112-px activations in afresh on every pass (blocks over
+    glibc's mmap threshold); the early blocks now see at most EARLY_CHUNK images, the late ones
+    the whole batch, and the features are the same as in one pass."""
+    from artgan.nn import efficientnet_lite_fused as fused
+
+    net = fused.FusedLite0Features(effnet.net, torch.float32)
+    x = effnet.preprocess(torch.rand(5, 3, 16, 16) * 2 - 1)
+    monkeypatch.setattr(net, "EARLY_CHUNK", 64)
+    whole = net(x)
+    seen = {"early": [], "late": []}
+    net.blocks[0].register_forward_pre_hook(lambda m, a: seen["early"].append(len(a[0])))
+    net.head.register_forward_pre_hook(lambda m, a: seen["late"].append(len(a[0])))
+    monkeypatch.setattr(net, "EARLY_CHUNK", 2)
+    torch.testing.assert_close(net(x), whole, rtol=1e-5, atol=1e-5)
+    assert seen == {"early": [2, 2, 1], "late": [5]}
+
+
+@pytest.mark.parametrize("onednn", [True, False])
+def test_fused_residual_blocks_add_their_input_in_place(effnet, onednn):
+    """The projection of a residual block adds the block's input inside the convolution (oneDNN's
+    sum post-op) into the input's own buffer: the eager block's numbers, no new buffer."""
+    from artgan.nn import efficientnet_lite_fused as fused
+
+    if onednn and not fused.fused_kernel_available():
+        pytest.skip("this torch has no oneDNN fused convolution")
+    eager = next(b for b in effnet.net._blocks if b.residual)
+    layers = [fused.FoldedConv(eager._expand_conv, eager._bn0, True, torch.float32, onednn)]
+    layers += [fused.FoldedConv(eager._depthwise_conv, eager._bn1, True, torch.float32, onednn)]
+    layers += [fused.FoldedConv(eager._project_conv, eager._bn2, False, torch.float32, onednn)]
+    block = fused.FusedBlock(layers, residual=True)
+    cin = eager._expand_conv.in_channels
+    h = torch.randn(2, cin, 9, 9, generator=torch.Generator().manual_seed(0))
+    h = h.contiguous(memory_format=torch.channels_last)
+    with torch.no_grad():
+        expected = eager(h)
+        out = block(h.clone())
+        torch.testing.assert_close(out, expected, rtol=1e-5, atol=1e-5)
+        buffer = h.clone()
+        assert block(buffer).data_ptr() == buffer.data_ptr()
