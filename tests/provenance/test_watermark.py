@@ -10,7 +10,12 @@ from PIL import Image
 
 from artgan.errors import ArtganError
 from artgan.provenance import watermark
-from artgan.provenance.watermark_code import conv_encode, crc16, viterbi_decode
+from artgan.provenance.watermark_code import (
+    conv_encode,
+    crc16,
+    list_viterbi_decode,
+    viterbi_decode,
+)
 
 skdata = pytest.importorskip("skimage.data")
 
@@ -237,6 +242,50 @@ def test_viterbi_corrects_errors_and_soft_noise():
     assert np.array_equal(viterbi_decode(soft, 48), bits)
     noisy = (1.0 - 2.0 * coded) + rng.normal(0, 0.8, coded.size)
     assert np.array_equal(viterbi_decode(noisy, 48), bits)
+
+
+def test_list_viterbi_ranks_the_sent_codeword_where_plain_viterbi_misses_it():
+    rng = np.random.default_rng(10)  # a frame plain Viterbi decodes wrongly at this noise
+    bits = rng.integers(0, 2, 48).astype(np.uint8)
+    coded = 1.0 - 2.0 * conv_encode(bits)
+    soft = coded + rng.normal(0, 1.3, coded.size)
+    assert not np.array_equal(viterbi_decode(soft, 48), bits)
+    paths = list_viterbi_decode(soft, 48, 64)
+    assert np.array_equal(paths[0], viterbi_decode(soft, 48))  # the list starts with Viterbi's
+    assert any(np.array_equal(path, bits) for path in paths[1:16])
+    scores = [soft @ (1.0 - 2.0 * conv_encode(path)) for path in paths]
+    assert np.all(np.diff(scores) <= 1e-9)  # best first
+    assert len({path.tobytes() for path in paths}) == 64  # all distinct
+
+
+def test_list_decoding_reads_a_small_painting_that_plain_viterbi_loses_to_jpeg_50():
+    from artgan.data.art import render
+
+    painting = render(375, 166, 11)[0]  # 166 px, mostly flat colour: a weak read after JPEG 50
+    payload = 0xF1D6_2DD6
+    attacked = _jpeg(watermark.embed(painting, payload), 50)
+    assert watermark.detect(attacked, list_size=1).payload is None  # plain Viterbi: CRC fails
+    assert watermark.detect(attacked).payload == payload
+
+
+def test_only_reads_with_a_strong_pilot_try_the_list(monkeypatch):
+    """Each codeword tried is one more chance for an unmarked image to pass the CRC, so reads
+    whose pilot is no stronger than chance decode one codeword, as before."""
+    sizes = []
+    real = watermark.list_viterbi_decode
+
+    def spy(soft, n_bits, size):
+        sizes.append(size)
+        return real(soft, n_bits, size)
+
+    monkeypatch.setattr(watermark, "list_viterbi_decode", spy)
+    noise = np.random.default_rng(3).integers(0, 256, (160, 160, 3), dtype=np.uint8)
+    assert not watermark.detect(noise).found
+    assert len(sizes) >= 5 and set(sizes) == {1}  # the full search, no list anywhere
+    sizes.clear()
+    crop = skdata.astronaut()[:160, :160]
+    assert watermark.detect(watermark.embed(crop, PAYLOAD)).payload == PAYLOAD
+    assert sizes == [watermark.LIST_SIZE]  # a marked image: one read, with the list
 
 
 @pytest.mark.parametrize("level", [255, 240, 128, 0])

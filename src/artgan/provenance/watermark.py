@@ -28,8 +28,11 @@ template for geometric synchronisation; Cox, Miller & McKellips 1999, informed e
   cyclically), finds the shift by phase correlation with the pilot (to a fraction of a pixel),
   weighs each frequency ring by its noise, and runs the Viterbi decoder twice: the second time
   with each ring weighed by the mark amplitude the first pass found in it (JPEG and
-  downscaling weaken the outer rings most). A payload is reported only if its CRC matches and
-  the pilot peak is significant.
+  downscaling weaken the outer rings most). When the pilot peak is strong, the decoder keeps
+  the 64 best codewords (list Viterbi) and takes the first whose CRC matches (CRC-aided list
+  decoding, as in 5G's polar-code decoders): it reads marks that plain Viterbi gets a few
+  bits wrong, at no cost to the embedding, so every mark made before reads at least as
+  well. A payload is reported only if its CRC matches and the pilot peak is significant.
 - If the image was scaled or rotated, the detector tries the common scales 0.5x and 2x, then
   the scale and angle read from the template peaks in the power spectrum
   (:mod:`.watermark_sync`); the image is resampled back to the tile grid and read again.
@@ -62,6 +65,7 @@ from .watermark_code import (
     conv_encode,
     crc16,
     int_to_bits,
+    list_viterbi_decode,
     viterbi_decode,
 )
 from .watermark_sync import find_candidates, parabola_vertex, to_tile_grid
@@ -79,6 +83,13 @@ LEGACY_PSNR_DB = 40.5  # the target before the energy cut on flat areas was re-s
 KEY = 0x61727467  # "artg": fixes the pattern; detection needs the same key
 PILOT_MIN_Z = 3.5  # significance of the pilot's shift peak required to report a payload
 CHANCE_AGREEMENT = 7.0  # codeword agreement (in sigmas) that Viterbi finds in pure noise
+# CRC-aided list decoding: when the pilot stands out clearly (a mark is almost surely there),
+# the LIST_SIZE best codewords are tried and the first whose CRC matches is taken. Each try is
+# one more chance for an unmarked image to pass the CRC, so only reads whose pilot reaches
+# LIST_MIN_PILOT_Z get the list: measured on 300 unmarked images, 0.2 % of reads do (38.7 %
+# reach PILOT_MIN_Z), so the list adds about 2e-5 false positives per image (see _accept).
+LIST_SIZE = 64
+LIST_MIN_PILOT_Z = 4.5
 MIN_DETECT_SIZE = 48  # below this nothing is read (a 128 px image at 0.375x)
 STRENGTH_EXPONENT = -0.3  # strength map: (local contrast + floor) ** exponent, see strength_map
 STRENGTH_FLOOR = 2.0  # grey levels
@@ -454,14 +465,15 @@ def _soft_bits(aligned: np.ndarray) -> np.ndarray:
     return np.bincount(layout.bit_of[data], parts[data], minlength=CODED_BITS)
 
 
-def read_tile(folded: np.ndarray) -> _Reading:
+def read_tile(folded: np.ndarray, list_size: int = LIST_SIZE) -> _Reading:
     """Find the tile's shift with the pilot, then decode the payload from the folded tile."""
-    return read_spectrum(_tile_spectrum(folded))
+    return read_spectrum(_tile_spectrum(folded), list_size)
 
 
-def read_spectrum(spectrum: np.ndarray) -> _Reading:
+def read_spectrum(spectrum: np.ndarray, list_size: int = LIST_SIZE) -> _Reading:
     """Decode the folded tile's in-band spectrum (n_bins,): find the tile's shift with the
-    pilot, then the payload."""
+    pilot, then the payload (from a list of ``list_size`` codewords when the pilot is strong;
+    1 is plain Viterbi, as artgan read before)."""
     whitened = spectrum / _ring_noise(spectrum)
     pilot_z, shift = _pilot_peak(spectrum)
     aligned = _align(whitened, shift)
@@ -472,14 +484,21 @@ def read_spectrum(spectrum: np.ndarray) -> _Reading:
     # the outer rings far more than the inner ones.
     weights = _ring_gains(aligned, 1.0 - 2.0 * conv_encode(info))
     soft = _soft_bits(aligned * weights)
-    info = viterbi_decode(soft, PAYLOAD_BITS + CRC_BITS)
+    size = list_size if pilot_z >= LIST_MIN_PILOT_Z else 1
+    candidates = list_viterbi_decode(soft, PAYLOAD_BITS + CRC_BITS, size)
+    info = next((bits for bits in candidates if _crc_matches(bits)), candidates[0])
     payload = bits_to_int(info[:PAYLOAD_BITS])
-    crc_ok = bits_to_int(info[PAYLOAD_BITS:]) == crc16(payload, PAYLOAD_BITS)
+    crc_ok = _crc_matches(info)
     recoded = 1.0 - 2.0 * conv_encode(info)
     agreement_z = float(soft @ recoded / (np.linalg.norm(soft) + 1e-12))
     bit_errors = int(np.sum(np.sign(soft) != recoded))
     bits = format(payload, f"0{PAYLOAD_BITS}b")
     return _Reading(pilot_z, payload, crc_ok, agreement_z, bit_errors, bits)
+
+
+def _crc_matches(info: np.ndarray) -> bool:
+    """Whether decoded info bits (payload, then CRC) carry their payload's CRC."""
+    return bits_to_int(info[PAYLOAD_BITS:]) == crc16(bits_to_int(info[:PAYLOAD_BITS]), PAYLOAD_BITS)
 
 
 def _pilot_peak(spectrum: np.ndarray) -> tuple[float, tuple[float, float]]:
@@ -530,7 +549,9 @@ def _accept(reading: _Reading) -> bool:
     of reads (measured: the largest of 4,096 shift correlations has median z 3.4 there). With
     at most 10 reads per image (2 of them from the angle sweep) that is about 5e-5 false
     positives per image, 20 times below the 0.1 % target, while a weak mark with the right
-    shift still passes."""
+    shift still passes. A read whose pilot reaches LIST_MIN_PILOT_Z (0.2 % of reads on
+    unmarked images) tries LIST_SIZE codewords against the CRC: 10 x 0.002 x 64 / 65,536,
+    another 2e-5 per image."""
     return reading.crc_ok and reading.pilot_z >= PILOT_MIN_Z
 
 
@@ -542,14 +563,17 @@ def _confidence(reading: _Reading) -> float:
     )
 
 
-def _readings(luma: np.ndarray, residual: np.ndarray, angle_sweep: bool) -> Iterator[_Reading]:
+def _readings(
+    luma: np.ndarray, residual: np.ndarray, angle_sweep: bool, list_size: int
+) -> Iterator[_Reading]:
     """Reads of the image, cheapest and likeliest first: as it is; halved or doubled; then at
     the scales and angles that the template peaks suggest; then (``angle_sweep``) at the
     small angles where the pilot stands out most."""
-    yield read_spectrum(_folded_spectrum(residual, TILE))
+    yield read_spectrum(_folded_spectrum(residual, TILE), list_size)
     for scale in COMMON_SCALES:
         if min(luma.shape) / scale >= MIN_DETECT_SIZE:
-            yield read_spectrum(_folded_spectrum(whiten(luma, scale), round(TILE * scale)))
+            folded = _folded_spectrum(whiten(luma, scale), round(TILE * scale))
+            yield read_spectrum(folded, list_size)
     # The template is looked for on a coarser residual that keeps it at every scale.
     candidates = find_candidates(whiten(luma, SYNC_SCALE), _template_frequencies(), TILE)
     whitened: dict[int, np.ndarray] = {}  # by scale in 5 % steps: candidates often share one
@@ -560,9 +584,9 @@ def _readings(luma: np.ndarray, residual: np.ndarray, angle_sweep: bool) -> Iter
         if key not in whitened:
             whitened[key] = whiten(luma, candidate.scale)
         grid = to_tile_grid(whitened[key], candidate.scale, candidate.angle)
-        yield read_tile(fold(grid))
+        yield read_tile(fold(grid), list_size)
     for angle in _swept_angles(residual) if angle_sweep else ():
-        yield read_tile(fold(to_tile_grid(residual, 1.0, angle)))
+        yield read_tile(fold(to_tile_grid(residual, 1.0, angle)), list_size)
 
 
 def _swept_angles(residual: np.ndarray) -> list[float]:
@@ -581,14 +605,18 @@ def _swept_angles(residual: np.ndarray) -> list[float]:
     return [float(angles[i]) for i in best]
 
 
-def detect(image: np.ndarray, angle_sweep: bool = True) -> WatermarkResult:
+def detect(
+    image: np.ndarray, angle_sweep: bool = True, list_size: int = LIST_SIZE
+) -> WatermarkResult:
     """Look for the watermark in a uint8 image of any size, RGB or grey.
 
     Tries the image as it is, then (if nothing is found) halved and doubled, then the
     scale/rotation candidates from the template peaks, then a sweep of small rotations (which
     finds the angle of a turned image too small to show its template; ``angle_sweep=False``
-    leaves it out, as artgan's detector was before it, for comparisons). ``bits`` is the best
-    guess of the payload even when nothing is found.
+    leaves it out, as artgan's detector was before it, for comparisons). When a read's pilot
+    is strong, the ``list_size`` best codewords are tried against the CRC (``list_size=1``:
+    plain Viterbi, as artgan read before, for comparisons). ``bits`` is the best guess of the
+    payload even when nothing is found.
     """
     image = _check_image(image)
     if min(image.shape[:2]) < MIN_DETECT_SIZE:
@@ -598,7 +626,7 @@ def detect(image: np.ndarray, angle_sweep: bool = True) -> WatermarkResult:
     if not np.any(residual):  # a flat image carries nothing
         return WatermarkResult(False, None, "", 0.0, None)
     reading = None
-    for attempt in _readings(luma, residual, angle_sweep):
+    for attempt in _readings(luma, residual, angle_sweep, list_size):
         if reading is None or attempt.agreement_z > reading.agreement_z:
             reading = attempt  # the most plausible guess, for ``bits``
         if _accept(attempt):
