@@ -15,10 +15,15 @@ on a shared machine the wall time counts waiting for the CPU, the CPU seconds ha
 - ``artgan sample --n 16``: the command line's cold start to a written grid, for comparison.
 
 The run: dcgan and resnet at 64 px with their default widths, trained 1 step (latency does
-not depend on training). Torch uses 2 threads, as on a 2-core laptop.
+not depend on training). Torch uses 2 threads, as on a 2-core laptop. The client asks as a page
+does: the gallery's images are fetched over one connection (gradio_client's own download opens
+a TLS context per file, client work a browser does not do).
+
+``--baseline SRC`` times another source tree (e.g. ``git archive OLD src | tar -x -C /tmp/old``)
+in the same script, row beside row: the before/after of a start-up change in CPU seconds.
 
     python bench/studio_latency.py            # 3 repeats, the median reported
-    python bench/studio_latency.py --repeats 1
+    python bench/studio_latency.py --repeats 1 --families dcgan --baseline /tmp/old/src
 """
 
 from __future__ import annotations
@@ -68,31 +73,51 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def environment() -> dict:
-    return {**os.environ, "OMP_NUM_THREADS": THREADS, "MKL_NUM_THREADS": THREADS}
+THIS_TREE = Path(__file__).resolve().parents[1] / "src"
 
 
-def time_studio(runs: Path, run_name: str) -> dict:
+def environment(source: Path) -> dict:
+    return {
+        **os.environ,
+        "OMP_NUM_THREADS": THREADS,
+        "MKL_NUM_THREADS": THREADS,
+        "PYTHONPATH": str(source),
+    }
+
+
+def page_of(client, httpx_client, run_name: str, seed: int) -> list:
+    """A gallery as a page gets it: the call, then each image fetched."""
+    gallery, *_ = client.predict(run_name, seed, COUNT, 0, [], "", True, api_name="/generate")
+    for item in gallery:
+        httpx_client.get(item["image"]["url"]).raise_for_status()
+    return gallery
+
+
+def time_studio(runs: Path, run_name: str, source: Path) -> dict:
     """One cold start of ``artgan studio`` and two pages from it."""
+    import httpx
     from gradio_client import Client
 
     port = free_port()
     command = [sys.executable, "-m", "artgan", "studio", str(runs), "--port", str(port)]
+    command += ["--device", "cpu"]  # named: the baseline tree (4f31e58) failed on "auto"
     share = CpuShare().start()
     start, client_cpu = time.perf_counter(), time.process_time()
     server = subprocess.Popen(
-        command, env=environment(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        command, env=environment(source), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     share._tree = server.pid
     try:
         url = f"http://127.0.0.1:{port}/"
-        ready = wait_until_serving(url, server)
+        ready = wait_until_serving(port, server)
         ready_cpu = process_tree_cpu_seconds(server.pid) + time.process_time() - client_cpu
-        client = Client(url, verbose=False)  # what a page does first: read the app's config
-        client.predict(run_name, 0, COUNT, 0, [], "", True, api_name="/generate")
+        # what a page does first: read the app's config
+        client = Client(url, verbose=False, download_files=False, ssl_verify=False)
+        fetcher = httpx.Client()
+        page_of(client, fetcher, run_name, 0)
         first = time.perf_counter()
         first_cpu = process_tree_cpu_seconds(server.pid) + time.process_time() - client_cpu
-        gallery, *_ = client.predict(run_name, 1, COUNT, 0, [], "", True, api_name="/generate")
+        gallery = page_of(client, fetcher, run_name, 1)
         again = time.perf_counter() - first
         again_cpu = (
             process_tree_cpu_seconds(server.pid) + time.process_time() - client_cpu - first_cpu
@@ -111,29 +136,29 @@ def time_studio(runs: Path, run_name: str) -> dict:
     }
 
 
-def wait_until_serving(url: str, server: subprocess.Popen, timeout: float = 300) -> float:
-    import httpx
-
+def wait_until_serving(port: int, server: subprocess.Popen, timeout: float = 600) -> float:
+    """When the server accepts connections (it listens once the page is built). Knocking on
+    the port costs the server next to nothing; asking for /config every 50 ms, as this bench
+    did first, cost it seconds of CPU on a slow start (each answer builds the page's config)."""
     deadline = time.perf_counter() + timeout
     while time.perf_counter() < deadline:
         if server.poll() is not None:
             raise SystemExit(f"the studio exited: {server.stderr.read().decode()[-2000:]}")
         try:
-            if httpx.get(url + "config", timeout=1).status_code == 200:
-                return time.perf_counter()
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.05)
-    raise SystemExit(f"the studio did not serve {url} in {timeout:g} s")
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return time.perf_counter()
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"the studio did not listen on port {port} in {timeout:g} s")
 
 
-def time_cli(run: Path, out: Path) -> dict:
+def time_cli(run: Path, out: Path, source: Path) -> dict:
     command = [sys.executable, "-m", "artgan", "sample", str(run), "--n", str(COUNT)]
     command += ["--out", str(out)]
     share = CpuShare().start()
     start = time.perf_counter()
     before = os.times()
-    subprocess.run(command, env=environment(), check=True, capture_output=True)
+    subprocess.run(command, env=environment(source), check=True, capture_output=True)
     after = os.times()
     wall = time.perf_counter() - start
     cpu = (after.children_user - before.children_user) + (
@@ -149,25 +174,38 @@ def median(rows: list[tuple[float, float]]) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--families", default=",".join(FAMILIES))
+    parser.add_argument(
+        "--baseline", type=Path, help="another tree's src/ folder, timed beside this one"
+    )
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="studio-latency-"))
     runs = folder / "runs"
+    sources = [("this tree", THIS_TREE)]
+    if args.baseline:
+        sources.append((f"baseline {args.baseline}", args.baseline.resolve()))
     rows, shares = [], []
-    for family in FAMILIES:
+    for family in args.families.split(","):
         run = make_run(runs, family)
-        studio = [time_studio(runs, run.name) for _ in range(args.repeats)]
-        cli = [time_cli(run, folder / f"grid-{k}.png") for k in range(args.repeats)]
-        shares += [r["others"] for r in studio + cli if r["others"] is not None]
-        for label, key, results in (
-            ("studio: server ready", "ready", studio),
-            ("studio: page open -> first gallery", "page", studio),
-            ("studio: start -> first gallery", "first", studio),
-            ("studio: next gallery", "again", studio),
-            (f"artgan sample --n {COUNT}", "sample", cli),
-        ):
-            wall, cpu = median([r[key] for r in results])
-            rows.append([family, label, f"{wall:.2f}", f"{cpu:.2f}"])
-            print(f"{family:8s} {label:36s} wall {wall:6.2f} s   CPU {cpu:6.2f} s", flush=True)
+        for n, (code, source) in enumerate(sources):
+            studio = [time_studio(runs, run.name, source) for _ in range(args.repeats)]
+            grids = [folder / f"grid-{family}-{n}-{k}.png" for k in range(args.repeats)]
+            cli = [time_cli(run, grid, source) for grid in grids]
+            shares += [r["others"] for r in studio + cli if r["others"] is not None]
+            for label, key, results in (
+                ("studio: server ready", "ready", studio),
+                ("studio: page open -> first gallery", "page", studio),
+                ("studio: start -> first gallery", "first", studio),
+                ("studio: next gallery", "again", studio),
+                (f"artgan sample --n {COUNT}", "sample", cli),
+            ):
+                wall, cpu = median([r[key] for r in results])
+                rows.append([family, code, label, f"{wall:.2f}", f"{cpu:.2f}"])
+                print(
+                    f"{family:7s} {code[:24]:24s} {label:36s} wall {wall:6.2f} s   "
+                    f"CPU {cpu:6.2f} s",
+                    flush=True,
+                )
     others = statistics.mean(shares) if shares else None
     notes = [
         f"Median of {args.repeats} cold starts each; 64 px runs trained 1 step; torch on "
@@ -185,7 +223,7 @@ def main() -> None:
         [
             {
                 "caption": "Cold start to first gallery, beside artgan sample",
-                "columns": ["family", "what", "wall s", "CPU s"],
+                "columns": ["family", "code", "what", "wall s", "CPU s"],
                 "rows": rows,
             }
         ],

@@ -33,7 +33,6 @@ from pathlib import Path
 import torch
 
 from .errors import ConfigError
-from .metrics.extractors import get_extractor
 from .models.base import make_generator
 from .models.capabilities import LatentGenerator
 from .run_folder import Run
@@ -164,6 +163,10 @@ class Preference:
 @functools.lru_cache(maxsize=2)
 def feature_extractor(name: str):
     """One extractor per name and process: loading its weights costs more than a page."""
+    # imported here: the metrics package (scipy.linalg among others) is 0.2 CPU s of the
+    # studio's start, and only a preference on image features needs it
+    from .metrics.extractors import get_extractor
+
     return get_extractor(name)
 
 

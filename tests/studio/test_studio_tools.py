@@ -1,12 +1,17 @@
 """The Edit, Restyle, Upscale and Inpaint tabs through gradio_client: each result is the
 library's, and each saved file comes from the one output point."""
 
+from pathlib import Path
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageFile
 
 import artgan
+from artgan.errors import DataError
 from artgan.provenance.verify import verify_file
+from artgan.studio.app import editor_files
 from tests.conftest import tiny_run_config
 
 from .conftest import gradio_client
@@ -96,3 +101,44 @@ def test_restyle_upscale_and_inpaint_write_signed_results(client, tools, tmp_pat
     no_brush = {"background": upload, "layers": [], "composite": None}
     with pytest.raises(AppError, match="paint the holes"):
         client.predict("inpaint", no_brush, api_name="/inpaint")
+
+
+def test_an_oversize_image_in_the_brush_box_is_refused_before_it_is_decoded(
+    client, tools, tmp_path, monkeypatch
+):
+    """gr.ImageEditor decodes its images while Gradio preprocesses them; the Inpaint event
+    takes them raw, so the --max-megapixels check (from the header) comes first."""
+    decoded = []
+    load = ImageFile.ImageFile.load
+
+    def counted_load(image):
+        decoded.append(image.size)
+        return load(image)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", counted_load)
+    Image.new("RGB", (300, 300), "white").save(tmp_path / "big.png")  # 0.09 MP > 0.05
+    Image.new("RGBA", (300, 300)).save(tmp_path / "layer.png")
+    editor = {
+        "background": handle_file(str(tmp_path / "big.png")),
+        "layers": [handle_file(str(tmp_path / "layer.png"))],
+        "composite": None,
+    }
+    with pytest.raises(AppError, match="more than --max-megapixels 0.05"):
+        client.predict("inpaint", editor, api_name="/inpaint")
+    assert (300, 300) not in decoded
+
+
+def test_the_pages_brush_box_images_are_bounded_as_uploads(studio, tmp_path):
+    """From the page, the editor's canvas posts its images as bytes under an id: they are
+    written undecoded into the upload folder, checked like any upload, then removed."""
+    Image.new("RGB", (300, 300), "white").save(tmp_path / "big.png")
+    Image.new("RGBA", (16, 16)).save(tmp_path / "layer.png")
+    big, layer = ((tmp_path / n).read_bytes() for n in ("big.png", "layer.png"))
+    blobs = {"page-1": SimpleNamespace(background=big, layers=[layer, None], composite=None)}
+    with editor_files({"id": "page-1"}, blobs) as editor:
+        background = Path(editor["background"])
+        assert background.read_bytes() == big and len(editor["layers"]) == 1
+        with pytest.raises(DataError, match="more than --max-megapixels 0.05"):
+            studio.folders.upload_image(background)
+        assert studio.folders.upload_image(editor["layers"][0])  # a small one passes
+    assert not background.exists() and "page-1" not in blobs

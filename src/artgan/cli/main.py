@@ -55,16 +55,26 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"artgan: error: {self.prog}: {message} (see {self.prog} --help)\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser of every command, or, when ``argv`` starts with a command's name, of that
+    command only: each command module imports what it runs (torch, the model and dataset
+    registries, ...), and importing all of them cost about 2.5 CPU s before any command ran
+    (``artgan studio``'s start, issue 17). ``artgan --help`` and a mistyped name see them all."""
     parser = OneLineParser(
         prog="artgan",
         description="Make art with generative models.",
     )
     parser.add_argument("--version", action="version", version=f"artgan {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    for name in commands_to_parse(argv):
         importlib.import_module(f"{__package__}.{name}").add_parser(subparsers)
     return parser
+
+
+def commands_to_parse(argv: list[str] | None) -> list[str]:
+    """The command modules the parser needs: the one ``argv`` names first, else all."""
+    named = argv[0].replace("-", "_") if argv else None  # style-transfer -> style_transfer
+    return [named] if named in COMMAND_MODULES else COMMAND_MODULES
 
 
 def refuse_output_into_training_data(args) -> None:
@@ -92,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_command(argv: list[str] | None) -> int:
-    parser = build_parser()
+    parser = build_parser(sys.argv[1:] if argv is None else argv)
     args, extra = parser.parse_known_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

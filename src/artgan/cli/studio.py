@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ..errors import ArtganError, ConfigError
 from ..studio.folders import DEFAULT_MAX_MEGAPIXELS
+from .options import add_device
 
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 7860  # the same as artgan.studio.app's
 
@@ -48,7 +49,7 @@ def add_parser(subparsers) -> None:
         default=DEFAULT_MAX_MEGAPIXELS,
         help=f"refuse uploaded images larger than this (default {DEFAULT_MAX_MEGAPIXELS:g})",
     )
-    p.add_argument("--device", default="auto", help="auto (default), cpu, cuda, cuda:N, mps")
+    add_device(p)  # "auto" becomes the device it picks, as in every command
     p.set_defaults(func=run)
 
 

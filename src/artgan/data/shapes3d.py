@@ -26,8 +26,6 @@ from collections.abc import Callable
 
 import numpy as np
 import torch
-from scipy.interpolate import PchipInterpolator
-from scipy.ndimage import gaussian_filter
 
 from ..config import DataConfig
 from ..registry import DATASETS
@@ -65,6 +63,10 @@ def _vase(rng: np.random.Generator) -> Inside:
     t = [0.0, rng.uniform(0.3, 0.5), rng.uniform(0.75, 0.85), 1.0]
     r = [rng.uniform(0.22, 0.32), rng.uniform(0.45, 0.62), rng.uniform(0.13, 0.22)]
     r.append(r[2] + rng.uniform(0.03, 0.12))  # the lip flares out
+    # scipy.interpolate is imported here, not with the module: every command imports the
+    # dataset registry, and scipy's interpolate/signal cost about a CPU second at start-up
+    from scipy.interpolate import PchipInterpolator
+
     return _lathe(PchipInterpolator(t, r), bottom, top, wall=0.1)
 
 
@@ -152,6 +154,8 @@ def _occupancy(inside: Inside, side: int) -> np.ndarray:
 
 def _lit(occupancy: np.ndarray, paint: np.ndarray) -> np.ndarray:
     """(3, D, D, D) colour: the paint under a fixed light, normals from the smoothed opacity."""
+    from scipy.ndimage import gaussian_filter  # on use: see _vase
+
     gz, gy, gx = np.gradient(gaussian_filter(occupancy, 1.0))
     normal = -np.stack([gx, gy, gz])  # outwards: where opacity falls
     length = np.linalg.norm(normal, axis=0)

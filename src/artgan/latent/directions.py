@@ -20,7 +20,6 @@ from collections.abc import Callable
 import torch
 
 from ..errors import ArtganError, DataError
-from ..metrics.extractors import get_extractor
 from ..sample import generate_from_latents
 
 MIN_SAMPLES_PER_CLASS = 10
@@ -111,6 +110,10 @@ def find_directions(
         raise ArtganError(
             f"unknown kind of direction {kind!r}; valid: {', '.join(DIRECTION_KINDS)}"
         )
+    # imported here: the metrics package is 0.2 CPU s of every start of the studio and of
+    # the commands that use SeFa directions only
+    from ..metrics.extractors import get_extractor
+
     extractor = get_extractor(classifier or default_classifier(model), device=model.device)
     names = list(extractor.class_names) or [
         str(i) for i in range(extractor.logits(model.sample(1, seed=0)).shape[1])

@@ -47,7 +47,6 @@ from typing import Any, ClassVar
 
 import numpy as np
 import torch
-from scipy.signal import lfilter
 from torch import nn
 
 from ..audio import SAMPLE_RATE
@@ -171,6 +170,10 @@ def de_emphasis(y: np.ndarray, coefficient: float) -> np.ndarray:
     """The inverse filter x[t] = y[t] + c x[t-1] along the last axis."""
     if coefficient == 0:
         return y
+    # imported on use: every command imports the model registry, and scipy.signal costs about
+    # a CPU second at start-up
+    from scipy.signal import lfilter
+
     return lfilter([1.0], [1.0, -coefficient], y, axis=-1)
 
 

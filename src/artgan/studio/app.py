@@ -13,16 +13,18 @@ Every interactive component has a stable ``elem_id`` (for browser tests) and eve
 
 from __future__ import annotations
 
+import contextlib
 import functools
-import os
 import sys
+import tempfile
 import threading
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
-os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported: no telemetry
-os.environ.setdefault("HF_HUB_OFFLINE", "1")  # nothing from the Hugging Face Hub either
+from .gradio_setup import prepare_gradio_import
+
+prepare_gradio_import()  # before gradio is imported: no telemetry, no Hub, no stub writing
 
 import gradio as gr  # noqa: E402
 import pandas as pd  # noqa: E402  (a Gradio dependency: the loss plot's table)
@@ -588,6 +590,11 @@ def build_app(studio: Studio) -> gr.Blocks:
 
             return handler
 
+        def inpaint_unprocessed(folders, models, name, value):
+            """transform.inpaint on the editor's value as Gradio received it, undecoded."""
+            with editor_files(value, inpaint_editor.blob_storage) as editor:
+                return transform.inpaint(folders, models, name, editor)
+
         tools = [
             (
                 transform.restyle,
@@ -606,7 +613,7 @@ def build_app(studio: Studio) -> gr.Blocks:
                 "upscale",
             ),
             (
-                transform.inpaint,
+                inpaint_unprocessed,
                 "an inpainting run",
                 inpaint_button,
                 [inpaint_run, inpaint_editor],
@@ -615,7 +622,15 @@ def build_app(studio: Studio) -> gr.Blocks:
             ),
         ]
         for work, what, button, inputs, outputs, api_name in tools:
-            button.click(tool(work, f"choose {what} first"), inputs, outputs, api_name=api_name)
+            button.click(
+                tool(work, f"choose {what} first"),
+                inputs,
+                outputs,
+                api_name=api_name,
+                # The editor's images reach the handler undecoded (see editor_files); the
+                # other tools' gr.Image(type="filepath") inputs are only moved, not decoded.
+                preprocess=work is not inpaint_unprocessed,
+            )
 
         @readable
         def do_transfer(content, style, steps):
@@ -710,6 +725,47 @@ def build_app(studio: Studio) -> gr.Blocks:
         verify_file.upload(do_verify, verify_file, [verify_text, verify_json], api_name=False)
 
     return app
+
+
+@contextlib.contextmanager
+def editor_files(value: dict | None, blobs: dict):
+    """An ImageEditor's value as {"background": path, "layers": [paths]}, nothing decoded.
+
+    Gradio's own preprocessing of gr.ImageEditor decodes every image of the value (to convert
+    its colour mode) before a handler could check its size, so the Inpaint event takes the
+    value raw (``preprocess=False``) and the --max-megapixels check (StudioFolders.
+    upload_image, from the header) comes first, as for every other upload. The raw value
+    names uploaded files (a client's FileData) or, from the page, an ``id`` under which the
+    page's canvas posted its images as PNG bytes (``ImageEditor.accept_blobs``, kept in the
+    component's ``blob_storage``); those bytes are written, undecoded, into a temporary
+    folder inside the upload folder, removed afterwards."""
+    value = value or {}
+    blob = blobs.pop(value.get("id"), None) if value.get("id") else None
+    if blob is None:
+        layers = [_file_path(layer) for layer in value.get("layers") or []]
+        yield {"background": _file_path(value.get("background")), "layers": layers}
+        return
+    uploads = Path(get_upload_folder())
+    uploads.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=uploads, prefix="editor-") as folder:
+
+        def written(data: bytes | None, name: str) -> str | None:
+            if not data:
+                return None
+            path = Path(folder) / name
+            path.write_bytes(data)
+            return str(path)
+
+        layers = [written(data, f"layer-{i}.png") for i, data in enumerate(blob.layers)]
+        yield {
+            "background": written(blob.background, "background.png"),
+            "layers": [layer for layer in layers if layer],
+        }
+
+
+def _file_path(file) -> str | None:
+    """The path of a FileData value (a dict once Gradio has validated it), or None."""
+    return file.get("path") if isinstance(file, dict) else file
 
 
 def _progress_html(step: int, steps: int) -> str:
