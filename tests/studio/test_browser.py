@@ -1,6 +1,9 @@
 """The studio end to end in a real browser (issue 17): Playwright drives Debian's Chromium
-through the page as an artist would: generate, like two images, save one and verify it, start
-and stop a tiny training; a screenshot of every tab goes into the test's folder.
+through the page as an artist would: generate, like two images, save one and verify it, move
+an Edit slider (the image changes), start a tiny training and watch the Train tab refresh
+(progress, preview grid, loss curve), stop it; a screenshot of every tab goes into the test's
+folder. Every request the page makes, on every tab, goes to 127.0.0.1: anything else is
+recorded, refused (never sent) and fails the test.
 
 Playwright's own browser download is not reachable here, so the test launches the system
 Chromium (``apt-get install chromium``; .ci/run installs it when missing). The README's
@@ -12,6 +15,7 @@ import os
 import re
 import shutil
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -28,6 +32,7 @@ VIEWPORT = {"width": 1180, "height": 900}
 # Generous for a shared 2-core machine (a training process takes a while to start there); the
 # happy path takes seconds.
 UI_TIMEOUT_MS = 120_000
+PREVIEW_EVERY = 25  # steps between preview grids in the Train tab check (each ~0.5 CPU s)
 
 
 def system_chromium() -> str:
@@ -56,6 +61,41 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, "viewport": VIEWPORT}
 
 
+LOCAL_HOST = "127.0.0.1"
+NOT_LOCAL = re.compile(r"^(?!(https?|wss?)://127\.0\.0\.1[:/])(https?|wss?)://")
+
+
+def keep_local(page) -> list[str]:
+    """Every URL the page asks for that is not on 127.0.0.1 (data: and blob: URLs stay in the
+    browser): recorded, and refused so that nothing leaves the machine during the test."""
+    away = []
+
+    def local(url: str) -> bool:
+        parts = urlsplit(url)
+        return parts.scheme in ("data", "blob") or parts.hostname == LOCAL_HOST
+
+    def refuse(route):
+        away.append(route.request.url)
+        route.abort()
+
+    # Only what is not local is routed (the pattern is matched in the browser's driver, so
+    # the page's own requests are not held up by a round trip through this test).
+    page.route(NOT_LOCAL, refuse)
+    page.on("request", lambda request: local(request.url) or away.append(request.url))
+    page.on("websocket", lambda socket: local(socket.url) or away.append(socket.url))
+    return away
+
+
+def image_bytes(page, selector: str) -> bytes:
+    """The pixels file an <img> in the page shows, fetched as the page would."""
+    source = page.locator(selector).get_attribute("src")
+    return page.request.get(source).body()
+
+
+def loss_plot_pixels(page) -> bytes:
+    return page.locator("#train-loss").screenshot()
+
+
 def screenshot(page, name: str, folder: Path) -> Path:
     path = folder / f"{name}.png"
     page.screenshot(path=path)
@@ -77,9 +117,10 @@ def select_image(page, index: int) -> None:
     expect(page.locator("#create-index input")).to_have_value(str(index))
 
 
-def test_an_artist_generates_likes_saves_verifies_and_trains(studio, runs, page, tmp_path):
+def test_an_artist_generates_likes_saves_verifies_edits_and_trains(studio, runs, page, tmp_path):
     page.set_default_timeout(UI_TIMEOUT_MS)
     expect.set_options(timeout=UI_TIMEOUT_MS)
+    away = keep_local(page)
     page.goto(studio.url)
     expect(page.locator("#create-run input")).to_have_value("tiny")
 
@@ -116,7 +157,20 @@ def test_an_artist_generates_likes_saves_verifies_and_trains(studio, runs, page,
     expect(page.locator("#verify-text textarea")).to_have_value(re.compile("manifest valid"))
     screenshot(page, "verify", tmp_path)
 
-    for name in ("Edit", "Restyle", "Upscale", "Inpaint"):
+    # Edit: the selected sample goes to the Edit tab; moving a slider redraws it
+    open_tab(page, "Create")
+    select_image(page, 3)
+    page.locator("#create-to-edit").click()
+    expect(page.locator("#edit-source")).to_contain_text("editing seed 5 #3")
+    expect(page.locator("#edit-image img")).to_be_visible()
+    unedited = image_bytes(page, "#edit-image img")
+    before = page.locator("#edit-image img").get_attribute("src")
+    page.locator("#edit-sefa-0 input[type=range]").fill("4")  # as a drag ends: input events
+    expect(page.locator("#edit-image img")).not_to_have_attribute("src", before)
+    assert image_bytes(page, "#edit-image img") != unedited
+    screenshot(page, "edit", tmp_path)
+
+    for name in ("Restyle", "Upscale", "Inpaint"):
         open_tab(page, name)
         screenshot(page, name.lower(), tmp_path)
 
@@ -126,11 +180,21 @@ def test_an_artist_generates_likes_saves_verifies_and_trains(studio, runs, page,
     page.locator("#train-data input").fill("digits")
     page.locator("#train-data input").press("Enter")
     page.locator("#train-steps input").fill("400")
-    page.locator("#train-extra textarea, #train-extra input").first.fill(TINY)
+    extra = f"{TINY} --train.sample_every {PREVIEW_EVERY}"  # a preview grid every few steps
+    page.locator("#train-extra textarea, #train-extra input").first.fill(extra)
     page.locator("#train-start").click()
-    # the progress bar moves once the separate training process logs its first step
-    expect(page.locator("#train-progress-bar")).to_have_attribute("max", "400")
-    expect(page.locator("#train-progress-bar")).not_to_have_attribute("value", "0")
+    # The tab refreshes itself while the separate training process runs: the progress bar
+    # moves, the newest preview grid replaces the last one, the loss curve grows.
+    bar = page.locator("#train-progress-bar")
+    expect(bar).to_have_attribute("max", "400")
+    expect(page.locator("#train-preview img")).to_be_visible()  # the first grid
+    first_preview = page.locator("#train-preview img").get_attribute("src")
+    first_step = int(bar.get_attribute("value"))
+    expect(page.locator("#train-loss canvas, #train-loss svg").first).to_be_visible()
+    first_plot = loss_plot_pixels(page)
+    expect(page.locator("#train-preview img")).not_to_have_attribute("src", first_preview)
+    assert int(bar.get_attribute("value")) > first_step
+    assert loss_plot_pixels(page) != first_plot  # redrawn with the later steps' losses
     screenshot(page, "train", tmp_path)
     page.locator("#train-stop").click()
     expect(status_of(page, "train-status")).to_contain_text("stopped at step")
@@ -138,3 +202,4 @@ def test_an_artist_generates_likes_saves_verifies_and_trains(studio, runs, page,
 
     shots = sorted(p.stem for p in tmp_path.glob("*.png"))
     assert shots == sorted(t.lower() for t in TABS)
+    assert away == []  # no request left 127.0.0.1, on any tab

@@ -8,13 +8,12 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFile
 
-import artgan
 from artgan.errors import DataError
 from artgan.provenance.verify import verify_file
 from artgan.studio.app import editor_files
 from tests.conftest import tiny_run_config
 
-from .conftest import gradio_client
+from .conftest import gradio_client, train_without_preview
 
 AppError = gradio_client.exceptions.AppError
 handle_file = gradio_client.handle_file
@@ -27,7 +26,7 @@ def tools(runs):
         config = tiny_run_config(family, steps=1, run_dir=str(runs / family))
         if family != "cyclegan":
             config["data"] = {"source": "art", "size": 16}
-        artgan.train(config)
+        train_without_preview(config)
     return runs
 
 

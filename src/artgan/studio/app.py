@@ -155,6 +155,7 @@ def build_app(studio: Studio) -> gr.Blocks:
         page = gr.State(None)  # create.Page
         subject = gr.State(None)  # edit.Subject
         training_run = gr.State("")  # the run the Train tab shows
+        train_shown = gr.State(None)  # (step, preview) the Train tab shows now
 
         with gr.Tabs(elem_id="studio-tabs") as tabs:
             # --- Create -----------------------------------------------------------------------
@@ -645,10 +646,10 @@ def build_app(studio: Studio) -> gr.Blocks:
         )
 
         # --- Train handlers ------------------------------------------------------------------
-        def show(name):
+        def show(name, state=None):
             if not name:
                 return _progress_html(0, 0), "", None, None
-            state = jobs.progress(name)
+            state = state or jobs.progress(name)
             table = pd.DataFrame(state.losses, columns=["step", "series", "value"])
             preview = str(state.preview) if state.preview else None
             return _progress_html(state.step, state.steps), state.message, preview, table
@@ -660,25 +661,26 @@ def build_app(studio: Studio) -> gr.Blocks:
                 folders.run_name(job.run),
                 *show(folders.run_name(job.run)),
                 gr.Timer(active=True),
+                None,  # what the tab shows is new: the next refresh sends everything
             )
 
         train_outputs = [train_progress, train_status, train_preview, train_loss]
         train_start.click(
             do_start,
             [train_name, train_data, train_family, train_steps, train_extra],
-            [training_run, *train_outputs, timer],
+            [training_run, *train_outputs, timer, train_shown],
             api_name="train_start",
         )
 
         @readable
         def do_resume(name, steps):
             job = jobs.resume(name, steps)
-            return (folders.run_name(job.run), *show(name), gr.Timer(active=True))
+            return (folders.run_name(job.run), *show(name), gr.Timer(active=True), None)
 
         train_resume.click(
             do_resume,
             [train_resume_run, train_steps],
-            [training_run, *train_outputs, timer],
+            [training_run, *train_outputs, timer, train_shown],
             api_name="train_resume",
         )
 
@@ -692,12 +694,25 @@ def build_app(studio: Studio) -> gr.Blocks:
         train_stop.click(do_stop, training_run, train_status, api_name="train_stop")
 
         @readable
-        def tick(name):
-            shown = show(name)
-            state = jobs.progress(name).state if name else "idle"
-            return (*shown, gr.Timer(active=state in ("training",)))
+        def tick(name, last):
+            """The Train tab's refresh (each TRAIN_REFRESH_S): the preview and the loss curve
+            are sent only when they changed, so that neither the server nor the browser
+            redraws them every second while a training starts or between its log lines."""
+            if not name:
+                return (*show(name), gr.Timer(active=False), None)
+            state = jobs.progress(name)
+            progress, message, preview, table = show(name, state)
+            now = (state.step, preview)
+            if last is not None and tuple(last) == now:
+                preview, table = gr.skip(), gr.skip()
+            elif last is not None and last[1] == preview:
+                preview = gr.skip()
+            active = state.state == "training"
+            return progress, message, preview, table, gr.Timer(active=active), now
 
-        timer.tick(tick, training_run, [*train_outputs, timer], api_name=False)
+        timer.tick(
+            tick, [training_run, train_shown], [*train_outputs, timer, train_shown], api_name=False
+        )
 
         @readable
         def status(name):
