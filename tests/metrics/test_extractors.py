@@ -251,3 +251,66 @@ def test_fused_residual_blocks_add_their_input_in_place(effnet, onednn):
         torch.testing.assert_close(out, expected, rtol=1e-5, atol=1e-5)
         buffer = h.clone()
         assert block(buffer).data_ptr() == buffer.data_ptr()
+
+
+def test_lite0_features_keep_large_buffers_in_the_heap_and_run_whole_batches(effnet, monkeypatch):
+    """Where glibc allows it, the extractor runs the fused network inside keep_large_buffers:
+    every block sees the whole batch (no page faults to avoid), the features are the chunked
+    ones, and leaving restores malloc's thresholds (nesting included)."""
+    from artgan.nn import large_buffers
+
+    if large_buffers.glibc() is None:
+        pytest.skip("keeping buffers in the heap needs glibc")
+    calls = []
+    original = large_buffers.glibc()
+    monkeypatch.setattr(large_buffers, "glibc", lambda: SpyLibc(original, calls))
+    extractor = get_extractor("efficientnet-lite0", batch_size=5)
+    assert extractor.keep_buffers
+    seen = []
+    extractor.fast.blocks[0].register_forward_pre_hook(lambda m, a: seen.append(len(a[0])))
+    images = torch.randint(0, 256, (5, 3, 16, 16), dtype=torch.uint8)
+    with large_buffers.keep_large_buffers() as kept:
+        assert kept and large_buffers.large_buffers_kept()
+        whole = extractor(images)  # nested: the outer context stays in force
+        assert large_buffers.large_buffers_kept()
+    assert not large_buffers.large_buffers_kept()
+    assert seen == [5]
+    assert calls == [
+        ("mallopt", large_buffers.M_MMAP_THRESHOLD, large_buffers.HEAP_LIMIT),
+        ("mallopt", large_buffers.M_TRIM_THRESHOLD, 2 * large_buffers.HEAP_LIMIT),
+        ("mallopt", large_buffers.M_MMAP_THRESHOLD, large_buffers.GLIBC_MMAP_CEILING),
+        ("mallopt", large_buffers.M_TRIM_THRESHOLD, 2 * large_buffers.GLIBC_MMAP_CEILING),
+        ("malloc_trim", 0),
+    ]
+    extractor.keep_buffers = False
+    torch.testing.assert_close(extractor(images), whole, rtol=1e-5, atol=1e-5)
+    assert seen == [5, 4, 1]  # without the heap, the early blocks by EARLY_CHUNK
+
+
+class SpyLibc:
+    """The C library, recording the malloc calls made through it."""
+
+    def __init__(self, libc, calls):
+        self.libc, self.calls = libc, calls
+
+    def mallopt(self, param, value):
+        self.calls.append(("mallopt", param, value))
+        return self.libc.mallopt(param, value)
+
+    def malloc_trim(self, pad):
+        self.calls.append(("malloc_trim", pad))
+        return self.libc.malloc_trim(pad)
+
+
+def test_keep_large_buffers_changes_nothing_without_glibc(effnet, monkeypatch):
+    from artgan.nn import large_buffers
+
+    monkeypatch.setattr(large_buffers, "glibc", lambda: None)
+    with large_buffers.keep_large_buffers() as kept:
+        assert not kept and not large_buffers.large_buffers_kept()
+    extractor = get_extractor("efficientnet-lite0")
+    assert not extractor.keep_buffers and extractor.batch_size == 32
+    seen = []
+    extractor.fast.blocks[0].register_forward_pre_hook(lambda m, a: seen.append(len(a[0])))
+    extractor(torch.randint(0, 256, (6, 3, 16, 16), dtype=torch.uint8))
+    assert seen == [4, 2]  # the early blocks by EARLY_CHUNK, the rest on the batch of 6

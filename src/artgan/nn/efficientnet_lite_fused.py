@@ -28,6 +28,7 @@ from torch import nn
 from torch.nn.utils.fusion import fuse_conv_bn_weights
 
 from .efficientnet_lite import EfficientNetLite0
+from .large_buffers import large_buffers_kept
 
 
 def fused_kernel_available() -> bool:
@@ -137,14 +138,15 @@ class FusedLite0Features(nn.Module):
     """(N, 3, 224, 224) normalised images -> (N, 1280) pooled features (float32), computed in
     ``dtype`` (float32 or bfloat16) with folded, fused layers.
 
-    The high-resolution blocks run ``EARLY_CHUNK`` images at a time and the rest on the whole
-    batch. Why: at 112 and 56 px one image's widest activation is 4.8 MB (96 x 112 x 112 floats),
-    so 16 images make 77 MB blocks; glibc's malloc serves blocks above its mmap threshold (at most
-    32 MB) straight from the system and gives them back on free, so every pass page-faults them
-    in afresh: measured, a quarter to a third of the network's CPU time went to the kernel
-    (bench/eval_speed.py). Four images keep every block under 20 MB, reused from the heap. The
-    7- and 14-px blocks, which gain most from many images per matrix product, see the whole
-    batch (32 images: at most 17 MB a block).
+    Page faults: at 112 and 56 px one image's widest activation is 4.8 MB (96 x 112 x 112
+    floats), so 16 images make 77 MB blocks, and glibc's malloc serves blocks above its mmap
+    threshold (at most 32 MB) straight from the system and gives them back on free, so every
+    pass page-faults them in afresh: a quarter to a third of the network's CPU time went to the
+    kernel (bench/eval_speed.py). Inside ``large_buffers.keep_large_buffers`` (the extractor
+    enters it) those blocks stay in the heap and every block sees the whole batch, which is
+    fastest. Elsewhere the high-resolution blocks run ``EARLY_CHUNK`` images at a time (every
+    block under 20 MB, reused from the heap) and the 14- and 7-px blocks, which gain most from
+    many images per matrix product, the whole batch (32 images: at most 17 MB a block).
     """
 
     EARLY_BLOCKS = 5  # the blocks at 112, 56 and 28 px; from block 5 on, 14 px and 7 px
@@ -174,7 +176,8 @@ class FusedLite0Features(nn.Module):
 
     @torch.inference_mode()
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        chunks = [self.early(part) for part in x.split(self.EARLY_CHUNK)]
+        chunk = len(x) if large_buffers_kept() else self.EARLY_CHUNK
+        chunks = [self.early(part) for part in x.split(max(chunk, 1))]
         h = torch.cat(chunks) if len(chunks) > 1 else chunks[0]
         h = h.contiguous(memory_format=torch.channels_last)
         for block in self.blocks[self.EARLY_BLOCKS :]:
