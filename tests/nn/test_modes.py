@@ -16,3 +16,25 @@ def test_evaluating_restores_each_part_also_after_an_error():
 def test_evaluating_none_does_nothing():
     with evaluating(None):
         pass
+
+
+class StandIn:
+    """A model in name only: the flag and the two methods, as test doubles of models have."""
+
+    def __init__(self):
+        self.training, self.calls = True, []
+
+    def eval(self):
+        self.calls.append("eval")
+        self.training = False
+
+    def train(self, mode=True):
+        self.calls.append(f"train({mode})")
+        self.training = mode
+
+
+def test_evaluating_a_stand_in_model_uses_its_flag_and_methods():
+    model = StandIn()
+    with evaluating(model):
+        assert not model.training
+    assert model.training and model.calls == ["eval", "train(True)"]
