@@ -67,7 +67,7 @@ def test_the_generator_phase_includes_the_adversarial_and_feature_matching_terms
 
 def test_the_l2_pixel_loss_is_the_hole_weighted_squared_error():
     """pixel_loss l2 (what PSNR measures) replaces the L1 term by the squared error, with the
-    same hole weighting; it is the loss the lama bench found to raise hole PSNR."""
+    same hole weighting (the lama bench's setting, chosen for its PSNR target)."""
     torch.manual_seed(0)
     model = tiny(pixel_loss="l2", adversarial_weight=0.0, perceptual_weight=0.0)
     x = torch.rand(2, 3, 32, 32) * 2 - 1
