@@ -21,7 +21,9 @@ import pytest
 
 from artgan.provenance.verify import verify_file
 from artgan.run_folder import Run
+from tests.conftest import tiny_run_config
 
+from .conftest import train_without_preview
 from .test_studio_app import TINY
 
 playwright = pytest.importorskip("playwright.sync_api")
@@ -121,6 +123,8 @@ def test_an_artist_generates_likes_saves_verifies_edits_and_trains(studio, runs,
     page.set_default_timeout(UI_TIMEOUT_MS)
     expect.set_options(timeout=UI_TIMEOUT_MS)
     away = keep_local(page)
+    inpainter = tiny_run_config("inpaint", steps=1, run_dir=str(runs / "browser-inpaint"))
+    train_without_preview({**inpainter, "data": {"source": "art", "size": 16}})
     page.goto(studio.url)
     expect(page.locator("#create-run input")).to_have_value("tiny")
 
@@ -170,9 +174,30 @@ def test_an_artist_generates_likes_saves_verifies_edits_and_trains(studio, runs,
     assert image_bytes(page, "#edit-image img") != unedited
     screenshot(page, "edit", tmp_path)
 
-    for name in ("Restyle", "Upscale", "Inpaint"):
+    for name in ("Restyle", "Upscale"):
         open_tab(page, name)
         screenshot(page, name.lower(), tmp_path)
+
+    # Inpaint: the sample sent to the brush box, a stroke painted on it, the holes filled.
+    # From the page the box's images arrive as canvas blobs (the path app.editor_files takes).
+    open_tab(page, "Create")
+    page.locator("#create-to-inpaint").click()
+    expect(page.locator("#tab-inpaint")).to_be_visible()
+    page.locator("#inpaint-run input").fill("browser-inpaint")
+    page.locator("#inpaint-run input").press("Enter")
+    page.locator("#inpaint-editor button[aria-label='Brush']").click()
+    box = page.locator("#inpaint-editor canvas").first.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x - 20, y)
+    page.mouse.down()
+    page.mouse.move(x + 20, y, steps=5)
+    page.mouse.up()
+    page.locator("#inpaint-button").click()
+    expect(page.locator("#inpaint-output img")).to_be_visible()
+    (filled,) = (runs / "browser-inpaint" / "studio").glob("*-filled.png")
+    record = verify_file(filled).record
+    assert record["params"]["command"] == "inpaint" and record["params"]["hole_fraction"] > 0
+    screenshot(page, "inpaint", tmp_path)
 
     # Start a tiny training, see it progress, stop it
     open_tab(page, "Train")

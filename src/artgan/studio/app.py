@@ -711,7 +711,11 @@ def build_app(studio: Studio) -> gr.Blocks:
             return progress, message, preview, table, gr.Timer(active=active), now
 
         timer.tick(
-            tick, [training_run, train_shown], [*train_outputs, timer, train_shown], api_name=False
+            tick,
+            [training_run, train_shown],
+            [*train_outputs, timer, train_shown],
+            api_name=False,
+            show_progress="hidden",  # no loading overlay flashing on the outputs every second
         )
 
         @readable
