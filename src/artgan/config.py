@@ -200,6 +200,15 @@ class ModelConfig:
     """
 
     name: typing.ClassVar[str]
+    # Options a family added after runs were saved, with the value those runs were trained
+    # with: a saved config that lacks one gets it, so old checkpoints load and resume as they
+    # trained rather than with the new default (a saved config holds every option it knew).
+    saved_before: typing.ClassVar[dict[str, Any]] = {}
+
+    @classmethod
+    def complete_saved(cls, saved: dict[str, Any]) -> dict[str, Any]:
+        """A saved model section with the options it predates filled in (``saved_before``)."""
+        return {**cls.saved_before, **saved}
 
     @classmethod
     def run_defaults(cls, context: DefaultsContext) -> dict[str, Any]:

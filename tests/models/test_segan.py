@@ -1,5 +1,7 @@
 """SEGAN: layer arithmetic, the conditional discriminator, denoising any length, exact resume."""
 
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -174,3 +176,21 @@ def fake_voices(config, clip_length, held_out):
     t = torch.arange(clip_length) / 16_000
     x = torch.stack([0.3 * torch.sin(2 * torch.pi * (200 + 50 * k) * t) for k in range(8)])
     return AudioDataset(x[:, None], None, [], DataReport(name="tones", count=8))
+
+
+def test_a_run_saved_before_the_upsample_option_loads_and_resumes_with_transposed(tmp_path):
+    # Runs trained before model.upsample existed used transposed convolutions; their saved
+    # configs lack the key and must not get the new default (its weights would not fit).
+    run_dir = tmp_path / "old"
+    config = tiny_run_config("segan", steps=2, run_dir=str(run_dir))
+    config["model"]["upsample"] = "transposed"
+    config["data"] = {"source": "spoken_digits", "pairing": "noise"}
+    config["train"]["batch_size"] = 4
+    artgan.train(config)
+    for file in [run_dir / "config.json", *run_dir.glob("checkpoints/step-*/config.json")]:
+        saved = json.loads(file.read_text(encoding="utf-8"))
+        del saved["model"]["upsample"]
+        file.write_text(json.dumps(saved), encoding="utf-8")
+    assert artgan.load(run_dir).config.upsample == "transposed"
+    artgan.train(resume=run_dir, steps=3)
+    assert artgan.load(run_dir).config.upsample == "transposed"

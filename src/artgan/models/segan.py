@@ -75,6 +75,7 @@ class SEGANObjectiveConfig(ObjectiveConfig):
 @dataclass
 class SEGANConfig(ModelConfig):
     name: ClassVar[str] = "segan"
+    saved_before: ClassVar[dict] = {"upsample": "transposed"}  # runs before the option existed
     window: int = 16_384  # samples at 16 kHz the network takes at once (multiple of 2^depth)
     width: int = 16  # channels of the first encoder layer (the rest: width x CHANNEL_STEPS)
     depth: int = 11  # strided layers of the encoder (and of the decoder)

@@ -273,6 +273,7 @@ def build_from_meta(meta: dict):
         raise CheckpointError(f"checkpoint of an unknown model family: {error}") from None
     model_cfg = dict(meta["model"])
     model_cfg.pop("name", None)
+    model_cfg = cls.config_class.complete_saved(model_cfg)
     try:
         config = from_dict(cls.config_class, model_cfg, prefix="model")
         check_model_size(lambda: cls(config), f"the {meta['family']} model")

@@ -22,6 +22,7 @@ from ..devices import device_type
 from ..errors import ConfigError
 from ..losses.recipes import Recipe, objective_recipes
 from ..models import model_config_class
+from ..registry import MODELS
 from ..run_folder import RUN_CONFIG_FILE, Run  # noqa: F401  (RUN_CONFIG_FILE: the trainer's)
 
 # Short keyword names accepted by artgan.train(...) and the CLI, and their dotted paths.
@@ -205,7 +206,12 @@ def _unset_only(defaults: dict[str, Any], base: dict, overrides: dict[str, Any])
 
 
 def read_run_config(run_dir: Path) -> dict:
-    return Run(Path(run_dir)).read_config()
+    """A run folder's saved config, with the model options it predates filled in."""
+    config = Run(Path(run_dir)).read_config()
+    model = config.get("model")
+    if isinstance(model, dict) and model.get("name") in MODELS.names():
+        config["model"] = model_config_class(model["name"]).complete_saved(model)
+    return config
 
 
 def new_run_dir(config: RunConfig, root: Path = Path("runs")) -> Path:
