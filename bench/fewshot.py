@@ -363,6 +363,12 @@ def fmt(scores: dict) -> list[str]:
 
 
 # --------------------------------------------------------------------------- main
+def report_title(models: list[str], minutes: float) -> str:
+    """The section title says what ran: a run without the anchor must not read as beside it."""
+    title = f"Few-shot emoji art, {minutes:g} minutes each: " + " beside ".join(models)
+    return title if ANCHOR in models else title + f" ({ANCHOR} not in this run)"
+
+
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smoke test: tiny budgets, widths")
@@ -389,6 +395,9 @@ def parse_args():
         help="torch threads of every training (artgan would pick fewer on a busy machine)",
     )
     parser.add_argument("--setup-anchor", action="store_true", help="make bench/.venv-lwgan")
+    parser.add_argument(
+        "--report", default="fewshot", help="report name: bench/out/NAME.json and its section"
+    )
     args = parser.parse_args()
     if args.quick:
         args.minutes, args.n, args.train_limit, args.width = 0.5, 32, 100, 16
@@ -632,8 +641,8 @@ def main() -> None:
         )
     command = " ".join(["python bench/fewshot.py", *sys.argv[1:]])
     report = write_json_report(
-        "fewshot",
-        "Few-shot emoji art: fastgan + ADA beside lightweight-gan",
+        args.report,
+        report_title(models, args.minutes),
         tables_out,
         notes=notes,
         command=command,
