@@ -394,6 +394,12 @@ def parse_args():
         default=os.cpu_count() or 1,
         help="torch threads of every training (artgan would pick fewer on a busy machine)",
     )
+    parser.add_argument(
+        "--precision",
+        default="fp32",
+        choices=("fp32", "bf16"),
+        help="artgan's training precision (lightweight-gan always trains in fp32 on a CPU)",
+    )
     parser.add_argument("--setup-anchor", action="store_true", help="make bench/.venv-lwgan")
     parser.add_argument(
         "--report", default="fewshot", help="report name: bench/out/NAME.json and its section"
@@ -421,7 +427,7 @@ def main() -> None:
     torch.manual_seed(0)
     started = time.perf_counter()
     WORK.mkdir(parents=True, exist_ok=True)
-    extra = ["--train.threads", str(args.threads)]
+    extra = ["--train.threads", str(args.threads), "--train.precision", args.precision]
     extra += ["--model.width", str(args.width)] if args.width else []
     train_dir, held_dir = fewshot_data.openmoji(args.size)
     if args.train_limit:
