@@ -84,11 +84,16 @@ def peak_rss_mib() -> float:
     return peak / (1024 * 1024) if platform.system() == "Darwin" else peak / 1024
 
 
-def _busy_cpu_seconds() -> float | None:
-    """CPU seconds all processes of the machine have spent busy (user+nice+system+irq+steal)."""
+def _busy_cpu_seconds(core: int | None = None) -> float | None:
+    """CPU seconds all processes of the machine (or of one ``core``) have spent busy
+    (user+nice+system+irq+steal)."""
+    label = "cpu" if core is None else f"cpu{core}"
     try:
-        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+        lines = Path("/proc/stat").read_text().splitlines()
     except OSError:
+        return None
+    fields = next((line.split()[1:] for line in lines if line.split()[:1] == [label]), None)
+    if fields is None:
         return None
     ticks = [int(v) for v in fields]
     idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0)  # idle + iowait
@@ -123,12 +128,15 @@ def process_tree_cpu_seconds(pid: int) -> float:
 
 
 class CpuShare:
-    """Share of the machine's CPU capacity that *other* processes used between ``start`` and
-    ``stop`` (0.0 = the benchmark had the machine to itself; None where /proc/stat is absent).
-    ``tree``: the id of a child process whose whole tree counts as the benchmark's own too."""
+    """Share of the machine's CPU capacity (or of one ``core``'s) that *other* processes used
+    between ``start`` and ``stop`` (0.0 = the benchmark had it to itself; None where /proc/stat
+    is absent). ``tree``: the id of a child process whose whole tree counts as the benchmark's
+    own too. ``stop(own)``: the benchmark's own CPU seconds when the caller measured them (a
+    child pinned to ``core``, while other children run elsewhere)."""
 
-    def __init__(self, tree: int | None = None):
+    def __init__(self, tree: int | None = None, core: int | None = None):
         self._tree = tree
+        self._core = core
 
     def _own_seconds(self) -> float:
         tree = process_tree_cpu_seconds(self._tree) if self._tree is not None else 0.0
@@ -136,17 +144,18 @@ class CpuShare:
 
     def start(self) -> CpuShare:
         self._wall = time.perf_counter()
-        self._busy = _busy_cpu_seconds()
+        self._busy = _busy_cpu_seconds(self._core)
         self._own = self._own_seconds()
         return self
 
-    def stop(self) -> float | None:
-        busy = _busy_cpu_seconds()
+    def stop(self, own: float | None = None) -> float | None:
+        busy = _busy_cpu_seconds(self._core)
         if busy is None or self._busy is None:
             return None
         wall = time.perf_counter() - self._wall
-        others = (busy - self._busy) - (self._own_seconds() - self._own)
-        return max(0.0, others) / max(1e-9, wall * (os.cpu_count() or 1))
+        own = self._own_seconds() - self._own if own is None else own
+        capacity = wall * (1 if self._core is not None else (os.cpu_count() or 1))
+        return max(0.0, (busy - self._busy) - own) / max(1e-9, capacity)
 
 
 def write_report(name: str, text: str) -> Path:

@@ -1,6 +1,7 @@
 """Benchmark: few-shot emoji art, artgan fastgan (+ ADA) beside lightweight-gan 1.2.1.
 
-Side by side on the same machine, one training at a time (issue 12, item 5):
+Side by side on the same machine, one training at a time, or with ``--cores 0,1`` at the same
+time, each training pinned to a core of its own with one torch thread (issue 12, item 5):
 
 - ``fastgan-ada``: artgan ``--model fastgan --model.objective.ada true`` (Liu et al. 2021 +
   adaptive discriminator augmentation, Karras et al. 2020), at the width artgan picks;
@@ -16,9 +17,9 @@ Data: OpenMoji rasterised on white (bench/fewshot_data.py: ``npm pack openmoji``
 about 4,000 training images and 469 held out. Two budgets per model: equal *training wall time*
 (``--minutes``) and an equal *number of images seen* (``--images``; by default as many as
 lightweight-gan saw in the wall-time budget). Wall time counts training steps only (artgan's
-log of step times; the anchor's timed ``train()`` calls), not start-up, data loading or the
-final checkpoint. artgan's time budget is hit by steps = minutes x measured img/s / batch, so
-its trained time is stated beside the budget.
+log of step times; the anchor's timed ``train()`` calls), not start-up or the final checkpoint.
+artgan stops at the time budget by ``--train.max_minutes``; its images budget is a run of its
+own from the same seed.
 
 Scores (on arrays, so the anchor's PNGs and artgan's samples are treated alike): FID, KID,
 precision/recall, density/coverage on EfficientNet-Lite0 features of ``--n`` generated images
@@ -35,6 +36,7 @@ because the CPU torch satisfies it) and lightweight-gan==1.2.1.
 
     python bench/fewshot.py --quick            # smoke test: tiny budgets and widths
     python bench/fewshot.py                    # OpenMoji 128 px, 60 minutes each (hours)
+    python bench/fewshot.py --cores 0,1        # the same, two trainings at a time
     python bench/fewshot.py --minutes 60 --images 2400 --models fastgan-ada,lightweight-gan
 """
 
@@ -44,11 +46,12 @@ import argparse
 import json
 import math
 import os
-import resource
+import queue
 import shutil
 import subprocess
 import sys
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -101,31 +104,51 @@ QUIET = [
     "0",
 ]
 SHEET_PAIRS = 16
+TIME_RUN_STEPS = 10**7  # a cap never reached: --train.max_minutes ends the time run
 
 
 # --------------------------------------------------------------------------- processes
-def own_cpu_seconds() -> float:
-    usage = [resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
-    return sum(u.ru_utime + u.ru_stime for u in usage)
-
-
-def run_logged(cmd: list[str], log: Path) -> dict:
-    """Run ``cmd`` (nothing else in parallel), output to ``log``; wall, CPU, others' share."""
+def run_logged(cmd: list[str], log: Path, core: int | None = None) -> dict:
+    """Run ``cmd`` with its output to ``log``, pinned to ``core`` when one is given: its wall
+    and CPU seconds, and the share of the machine (or of its core) other processes took."""
     log.parent.mkdir(parents=True, exist_ok=True)
-    share, cpu, start = CpuShare().start(), own_cpu_seconds(), time.perf_counter()
+    share = CpuShare(core=core).start()
+    start = time.perf_counter()
+    pin = (lambda: os.sched_setaffinity(0, {core})) if core is not None else None
     with open(log, "a", encoding="utf-8") as out:
         out.write("$ " + " ".join(cmd) + "\n")
         out.flush()
-        done = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT)
-    result = {
-        "wall": time.perf_counter() - start,
-        "cpu": own_cpu_seconds() - cpu,
-        "others": share.stop(),
-    }
-    if done.returncode != 0:
+        child = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, preexec_fn=pin)
+        # wait4: this child's own CPU seconds, while other trainings run beside it.
+        _, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
+    cpu = usage.ru_utime + usage.ru_stime
+    result = {"wall": time.perf_counter() - start, "cpu": cpu, "others": share.stop(cpu)}
+    if child.returncode != 0:
         tail = log.read_text(encoding="utf-8", errors="replace").splitlines()[-15:]
-        raise SystemExit(f"failed ({done.returncode}): {' '.join(cmd)}\n" + "\n".join(tail))
+        raise SystemExit(f"failed ({child.returncode}): {' '.join(cmd)}\n" + "\n".join(tail))
     return result
+
+
+class Cores:
+    """Runs jobs at the same time, each pinned to a core of its own (``cores``), or one at a
+    time unpinned (``[None]``). A job is called with ``core=`` the core it got."""
+
+    def __init__(self, cores: list[int | None]):
+        self.free: queue.Queue = queue.Queue()
+        for core in cores:
+            self.free.put(core)
+        self.pool = ThreadPoolExecutor(max_workers=len(cores))
+
+    def submit(self, job, *args, **kwargs) -> Future:
+        def pinned():
+            core = self.free.get()
+            try:
+                return job(*args, core=core, **kwargs)
+            finally:
+                self.free.put(core)
+
+        return self.pool.submit(pinned)
 
 
 def artgan_cli() -> list[str]:
@@ -155,16 +178,13 @@ def read_run(run_dir: Path) -> dict:
 
 
 def artgan_train(
-    name: str, data: Path, size: int, steps: int, run_dir: Path, extra: list[str], resume=False
+    name: str, data: Path, size: int, steps: int, run_dir: Path, extra: list[str], core=None
 ) -> dict:
-    cmd = artgan_cli() + ["train"]
-    if resume:
-        cmd += ["--resume", str(run_dir), "--steps", str(steps)]
-    else:
-        shutil.rmtree(run_dir, ignore_errors=True)
-        cmd += [*ARTGAN_MODELS[name], "--data", str(data), "--image-size", str(size)]
-        cmd += ["--steps", str(steps), "--run-dir", str(run_dir), *QUIET, *extra]
-    return run_logged(cmd, run_dir.parent / f"{run_dir.name}.log")
+    shutil.rmtree(run_dir, ignore_errors=True)
+    cmd = artgan_cli() + ["train", *ARTGAN_MODELS[name], "--data", str(data)]
+    cmd += ["--image-size", str(size), "--steps", str(steps), "--run-dir", str(run_dir)]
+    cmd += [*QUIET, *extra]
+    return run_logged(cmd, run_dir.parent / f"{run_dir.name}.log", core)
 
 
 def dry_run(name: str, data: Path, size: int, extra: list[str]) -> dict:
@@ -179,10 +199,11 @@ def latest_checkpoint(run_dir: Path) -> Path:
     return sorted((run_dir / "checkpoints").glob("step-*"))[-1]
 
 
-def artgan_throughput(name: str, data: Path, size: int, steps: int, extra: list[str]) -> dict:
+def artgan_throughput(name, data: Path, size: int, steps: int, extra: list[str], core=None):
     """img/s over steps 2.. of a short run (EMA off: no end-of-run statistics refresh)."""
     run_dir = WORK / "throughput" / f"{name}-{size}"
-    process = artgan_train(name, data, size, steps, run_dir, [*extra, "--train.ema_decay", "0"])
+    extra = [*extra, "--train.ema_decay", "0"]
+    process = artgan_train(name, data, size, steps, run_dir, extra, core)
     run = read_run(run_dir)
     timed = run["log"][1:] or run["log"]
     seconds = sum(run["batch"] / e["img_per_s"] for e in timed)
@@ -194,43 +215,53 @@ def artgan_throughput(name: str, data: Path, size: int, steps: int, extra: list[
     }
 
 
-def artgan_budgets(name, data, size, seconds, images, rate, extra) -> dict:
-    """Train to the images budget and to the time budget (one run, resumed); the checkpoint of
-    each with its steps, images and trained seconds."""
-    run_dir = WORK / "runs" / name
-    batch = dry_run(name, data, size, extra)["train"]["batch_size"]
-    targets = {
-        "images": max(1, math.ceil(images / batch)),
-        "time": max(1, round(seconds * rate / batch)),
-    }
-    snapshots, processes, resume = {}, [], False
-    for steps in sorted(set(targets.values())):
-        processes.append(artgan_train(name, data, size, steps, run_dir, extra, resume=resume))
-        resume = True
-        run = read_run(run_dir)
-        for budget, wanted in targets.items():
-            if wanted == steps:
-                snapshots[budget] = {
-                    "checkpoint": str(latest_checkpoint(run_dir)),
-                    "steps": steps,
-                    "images_seen": steps * batch,
-                    "train_seconds": run["train_seconds"],
-                }
+def snapshot(run_dir: Path, process: dict) -> dict:
+    """The run's last checkpoint with its steps, images seen and trained seconds."""
     run = read_run(run_dir)
-    model = run["config"]["model"]
+    step = run["log"][-1]["step"]
     return {
-        "snapshots": snapshots,
-        "width": model.get("width"),
-        "batch": batch,
+        "checkpoint": str(latest_checkpoint(run_dir)),
+        "steps": step,
+        "images_seen": step * run["batch"],
+        "train_seconds": run["train_seconds"],
+        "width": run["config"]["model"].get("width"),
+        "batch": run["batch"],
         "ada_p": next((e["ada_p"] for e in reversed(run["log"]) if "ada_p" in e), None),
-        "process_wall": sum(p["wall"] for p in processes),
-        "cpu": sum(p["cpu"] for p in processes),
-        "others": max((p["others"] or 0.0) for p in processes),
+        "process": process,
     }
+
+
+def artgan_time_run(name, data: Path, size: int, seconds: float, extra, core=None) -> dict:
+    """Train until ``seconds`` of training are spent (``--train.max_minutes``)."""
+    config = dry_run(name, data, size, extra)["train"]
+    if config["lr_decay"] != "none":  # a schedule would be stretched over the step cap
+        raise SystemExit(f"{name}: the time budget needs train.lr_decay none")
+    run_dir = WORK / "runs" / name
+    minutes = ["--train.max_minutes", f"{seconds / 60:g}"]
+    process = artgan_train(name, data, size, TIME_RUN_STEPS, run_dir, [*extra, *minutes], core)
+    return snapshot(run_dir, process)
+
+
+def shot_run(name, data: Path, size: int, steps: int, extra, core=None) -> dict:
+    run_dir = WORK / "runs" / f"shot100-{name}"
+    return snapshot(run_dir, artgan_train(name, data, size, steps, run_dir, extra, core))
+
+
+def artgan_images_run(name, data: Path, size: int, images: int, extra, core=None) -> dict:
+    """Train to ``images`` images seen: a run of its own from the same seed, so the same
+    steps as the time run's first ones."""
+    batch = dry_run(name, data, size, extra)["train"]["batch_size"]
+    run_dir = WORK / "runs" / f"{name}-images"
+    process = artgan_train(
+        name, data, size, max(1, math.ceil(images / batch)), run_dir, extra, core
+    )
+    return snapshot(run_dir, process)
 
 
 # --------------------------------------------------------------------------- the anchor
-def anchor_run(data: Path, size: int, out: Path, args, seconds=0.0, images=None, steps=0):
+def anchor_run(
+    data: Path, size: int, out: Path, args, seconds=0.0, images=None, steps=0, core=None
+):
     shutil.rmtree(out, ignore_errors=True)
     cmd = [str(ANCHOR_PYTHON), str(BENCH / "lwgan_runner.py"), "--data", str(data)]
     cmd += ["--out", str(out), "--size", str(size), "--n", str(args.n)]
@@ -242,14 +273,27 @@ def anchor_run(data: Path, size: int, out: Path, args, seconds=0.0, images=None,
         cmd += ["--images", str(images)]
     if steps:
         cmd += ["--steps", str(steps)]
-    process = run_logged(cmd, out.parent / f"{out.name}.log")
+    process = run_logged(cmd, out.parent / f"{out.name}.log", core)
     report = json.loads((out / "progress.json").read_text(encoding="utf-8"))
     return report, process
 
 
-def anchor_throughput(data: Path, size: int, steps: int, args) -> dict:
+def anchor_budgets(data: Path, size: int, seconds: float, images, args, core=None) -> dict:
+    """The anchor's time-budget snapshot (and its images-budget one when ``images`` is set)."""
     report, process = anchor_run(
-        data, size, WORK / "throughput" / f"{ANCHOR}-{size}", args, steps=steps
+        data, size, WORK / "runs" / ANCHOR, args, seconds=seconds, images=images, core=core
+    )
+    snaps = {s["budget"]: s for s in report["snapshots"]}
+    snaps["time"] = snaps.pop("seconds")
+    for snap in snaps.values():
+        snap.update(width=f"fmap_max {args.anchor_fmap}", batch=report["images_per_step"])
+        snap.update(ada_p=None, process=process)
+    return snaps
+
+
+def anchor_throughput(data: Path, size: int, steps: int, args, core=None) -> dict:
+    report, process = anchor_run(
+        data, size, WORK / "throughput" / f"{ANCHOR}-{size}", args, steps=steps, core=core
     )
     timed = report["step_seconds"][1:] or report["step_seconds"]
     return {
@@ -400,6 +444,12 @@ def parse_args():
         choices=("fp32", "bf16"),
         help="artgan's training precision (lightweight-gan always trains in fp32 on a CPU)",
     )
+    parser.add_argument(
+        "--cores",
+        default="",
+        help="run trainings at the same time, each pinned to one of these cores with one "
+        "thread (e.g. 0,1); default: one training at a time",
+    )
     parser.add_argument("--setup-anchor", action="store_true", help="make bench/.venv-lwgan")
     parser.add_argument(
         "--report", default="fewshot", help="report name: bench/out/NAME.json and its section"
@@ -409,6 +459,15 @@ def parse_args():
         args.minutes, args.n, args.train_limit, args.width = 0.5, 32, 100, 16
         args.throughput_steps, args.shot_images = 3, 32
         args.anchor_batch, args.anchor_accum, args.anchor_fmap = 4, 1, 64
+    try:
+        args.cores = [int(c) for c in args.cores.split(",")] if args.cores else []
+    except ValueError:
+        parser.error(f"--cores takes core numbers like 0,1, got {args.cores!r}")
+    usable = os.sched_getaffinity(0)
+    if set(args.cores) - usable:
+        parser.error(f"--cores {sorted(set(args.cores) - usable)} not usable here: {usable}")
+    if args.cores:
+        args.threads = 1  # a core each
     unknown = sorted(set(args.models.split(",")) - set(ALL_MODELS))
     if unknown:
         parser.error(f"unknown models {unknown}; valid: {', '.join(ALL_MODELS)}")
@@ -434,76 +493,87 @@ def main() -> None:
         train_dir = fewshot_data.subset(train_dir, args.train_limit)
     seconds = args.minutes * 60
 
-    # 1. img/s at each size (also the rate that sets artgan's steps for the time budget)
-    throughput, rates = [], {}
+    # Every job goes through one scheduler: one at a time, or each pinned to a core of its own.
+    scheduler = Cores(args.cores or [None])
+
+    # 1. the time budget; the anchor's images in it set the images budget
+    jobs: dict[str, Future] = {}
+    if ANCHOR in models:
+        jobs[ANCHOR] = scheduler.submit(
+            anchor_budgets, train_dir, args.size, seconds, args.images or None, args
+        )
+    for name in models:
+        if name != ANCHOR:
+            jobs[name] = scheduler.submit(
+                artgan_time_run, name, train_dir, args.size, seconds, extra
+            )
+    # 2. 100 images, fastgan with and without ADA
+    shot_dir = fewshot_data.subset(fewshot_data.openmoji(args.size)[0], 100)
+    shot_jobs = {}
+    if not args.skip_shot:
+        for name in ("fastgan", "fastgan-ada"):
+            batch = dry_run(name, shot_dir, args.size, extra)["train"]["batch_size"]
+            steps = max(1, math.ceil(args.shot_images / batch))
+            shot_jobs[name] = scheduler.submit(shot_run, name, shot_dir, args.size, steps, extra)
+    # 3. img/s at each size (after the long runs: the order jobs are submitted in is the order
+    # they start in)
+    rates = {}
     for size in map(int, args.throughput_sizes.split(",")):
         folder = fewshot_data.subset(fewshot_data.openmoji(size)[0], 100)
         for name in models:
             if size > MAX_SIZE.get(name, 1024):
-                throughput.append([name, size, "n/a", "", "", f"makes at most {MAX_SIZE[name]} px"])
-                continue
-            if name == ANCHOR:
-                t = anchor_throughput(folder, size, args.throughput_steps, args)
+                rates[(name, size)] = None
+            elif name == ANCHOR:
+                rates[(name, size)] = scheduler.submit(
+                    anchor_throughput, folder, size, args.throughput_steps, args
+                )
             else:
-                t = artgan_throughput(name, folder, size, args.throughput_steps, extra)
-            rates[(name, size)] = t["img_per_s"]
-            others = f"{t['others']:.0%}" if t["others"] is not None else "?"
-            throughput.append([name, size, f"{t['img_per_s']:.2f}", t["batch"], t["width"], others])
-            print(f"throughput {name} {size} px: {t['img_per_s']:.2f} img/s")
+                rates[(name, size)] = scheduler.submit(
+                    artgan_throughput, name, folder, size, args.throughput_steps, extra
+                )
 
-    # 2. the anchor first: its images in the time budget set the images budget
     runs: dict[str, dict] = {}
     images = args.images
     if ANCHOR in models:
-        report, process = anchor_run(
-            train_dir,
-            args.size,
-            WORK / "runs" / ANCHOR,
-            args,
-            seconds=seconds,
-            images=images or None,
-        )
-        snaps = {s["budget"]: s for s in report["snapshots"]}
-        snaps["time"] = snaps.pop("seconds")
-        if not images:
-            images = snaps["time"]["images_seen"]
-            snaps["images"] = snaps["time"]
-        runs[ANCHOR] = {
-            "snapshots": snaps,
-            "width": f"fmap_max {args.anchor_fmap}",
-            "batch": report["images_per_step"],
-            "ada_p": None,
-            "process_wall": process["wall"],
-            "cpu": process["cpu"],
-            "others": process["others"],
-        }
+        runs[ANCHOR] = jobs[ANCHOR].result()
+        images = images or runs[ANCHOR]["time"]["images_seen"]
+        runs[ANCHOR].setdefault("images", runs[ANCHOR]["time"])
     images = images or 1000
+    image_jobs = {
+        name: scheduler.submit(artgan_images_run, name, train_dir, args.size, images, extra)
+        for name in models
+        if name != ANCHOR
+    }
     for name in models:
         if name != ANCHOR:
-            rate = rates.get((name, args.size))
-            if rate is None:
-                rate = artgan_throughput(name, train_dir, args.size, 3, extra)["img_per_s"]
-            runs[name] = artgan_budgets(name, train_dir, args.size, seconds, images, rate, extra)
+            runs[name] = {"time": jobs[name].result(), "images": image_jobs[name].result()}
+    throughput = []
+    for (name, size), job in rates.items():
+        if job is None:
+            throughput.append([name, size, "n/a", "", "", f"makes at most {MAX_SIZE[name]} px"])
+            continue
+        t = job.result()
+        others = f"{t['others']:.0%}" if t["others"] is not None else "?"
+        throughput.append([name, size, f"{t['img_per_s']:.2f}", t["batch"], t["width"], others])
 
-    # 3. scores, grids and sheets
+    # 4. the images budget (the anchor's images once it is done); scores, grids and sheets
     train, held = read_folder(train_dir), read_folder(held_dir)
     scorer = Scorer(train, held, args.n)
     tables = {"time": [], "images": []}
     pictures, results = [], {}
     for name in models:
-        run = runs[name]
         for budget in ("time", "images"):
-            snap = run["snapshots"][budget]
+            snap = runs[name][budget]
             if name == ANCHOR:
                 fake, model = read_folder(Path(snap["folder"])), None
             else:
                 fake, model = artgan_samples(snap["checkpoint"], scorer.n, seed=0)
             scores, pairs = scorer.score(fake)
-            results[f"{name}/{budget}"] = {**scores, **{k: v for k, v in snap.items()}}
+            results[f"{name}/{budget}"] = {**scores, **snap}
             tables[budget].append(
                 [
                     name,
-                    run["width"],
+                    snap["width"],
                     snap["steps"],
                     snap["images_seen"],
                     f"{snap['train_seconds']:.0f}",
@@ -521,31 +591,26 @@ def main() -> None:
     for rows in tables.values():
         rows.append(floor_row)
 
-    # 4. 100 images, fastgan with and without ADA
+    # 5. the 100-image runs' scores
     shot_rows = []
     if not args.skip_shot:
-        shot_dir = fewshot_data.subset(fewshot_data.openmoji(args.size)[0], 100)
         shot_train = read_folder(shot_dir)
         shot = Scorer(shot_train, held, 100)
-        for name in ("fastgan", "fastgan-ada"):
-            run_dir = WORK / "runs" / f"shot100-{name}"
-            batch = dry_run(name, shot_dir, args.size, extra)["train"]["batch_size"]
-            steps = max(1, math.ceil(args.shot_images / batch))
-            process = artgan_train(name, shot_dir, args.size, steps, run_dir, extra)
-            run = read_run(run_dir)
-            fake, model = artgan_samples(str(latest_checkpoint(run_dir)), shot.n, seed=0)
+        for name, job in shot_jobs.items():
+            snap = job.result()
+            fake, model = artgan_samples(snap["checkpoint"], shot.n, seed=0)
             scores, pairs = shot.score(fake)
-            p = next((e["ada_p"] for e in reversed(run["log"]) if "ada_p" in e), None)
+            p, steps = snap["ada_p"], snap["steps"]
             results[f"shot100/{name}"] = {**scores, "steps": steps, "ada_p": p}
             shot_rows.append(
                 [
                     name,
                     steps,
-                    steps * batch,
-                    f"{run['train_seconds']:.0f}",
+                    snap["images_seen"],
+                    f"{snap['train_seconds']:.0f}",
                     *fmt(scores),
                     f"{p:.3f}" if p is not None else "",
-                    f"{(process['others'] or 0):.0%}",
+                    f"{(snap['process']['others'] or 0):.0%}",
                 ]
             )
             files = write_pictures(
@@ -554,16 +619,22 @@ def main() -> None:
             pictures.append([f"100 images: {name}", f"{steps} steps", *files])
         shot_rows.append(["**real vs real (floor)**", "", "", "", *fmt(shot.floor), "", ""])
 
-    timing = [
-        [
-            name,
-            run["batch"],
-            f"{run['process_wall']:.0f}",
-            f"{run['cpu']:.0f}",
-            f"{run['others']:.0%}" if run["others"] is not None else "?",
-        ]
-        for name, run in runs.items()
-    ]
+    timing = []
+    for name, run in runs.items():
+        for budget, snap in run.items():
+            if name == ANCHOR and budget == "images" and snap["process"] is run["time"]["process"]:
+                continue  # the anchor's budgets are snapshots of one process
+            process = snap["process"]
+            timing.append(
+                [
+                    name,
+                    budget if name != ANCHOR else "time and images",
+                    snap["batch"],
+                    f"{process['wall']:.0f}",
+                    f"{process['cpu']:.0f}",
+                    f"{process['others']:.0%}" if process["others"] is not None else "?",
+                ]
+            )
     score_cols = ["FID", "KID x 1e3", "P", "R", "D", "C"]
     budget_cols = [
         "model",
@@ -591,8 +662,8 @@ def main() -> None:
             "columns": ["model", "px", "img/s", "batch", "width", "CPU taken by others"],
         },
         {
-            "caption": "processes (all budget runs of a model, start-up and saving included)",
-            "columns": ["model", "batch", "wall s", "CPU s", "CPU taken by others (max)"],
+            "caption": "training processes (start-up and saving included)",
+            "columns": ["model", "budget", "batch", "wall s", "CPU s", "CPU taken by others"],
             "rows": timing,
         },
     ]
@@ -633,10 +704,16 @@ def main() -> None:
         "batch 10 x 4 accumulations, aug_prob auto) unless the table says otherwise, patched to "
         "run on the CPU in its own venv (bench/lwgan_runner.py); samples from its G (its EMA is "
         "only updated after step 20,000).",
-        "train s: training steps only; artgan reaches the time budget through the img/s "
-        f"measured above, so its trained seconds are stated. Every training uses {args.threads} "
-        "torch threads. One training at a time on a shared "
-        f"machine; whole bench {(time.perf_counter() - started) / 60:.1f} minutes.",
+        "train s: training steps only. artgan stops at the time budget by --train.max_minutes; "
+        "its images budget is a run of its own from the same seed. Every training uses "
+        f"{args.threads} torch threads; "
+        + (
+            f"trainings ran at the same time, each pinned to one of cores {args.cores}, and "
+            "'CPU taken by others' is the share of that core other processes used"
+            if args.cores
+            else "one training at a time, and 'CPU taken by others' is the machine's share"
+        )
+        + f"; whole bench {(time.perf_counter() - started) / 60:.1f} minutes.",
     ]
     if args.quick:
         notes.insert(

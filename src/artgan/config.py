@@ -304,6 +304,9 @@ class TrainConfig:
     """The training loop: budget, optimizers, schedules, logging and checkpoints."""
 
     steps: int = 2000  # total generator updates for the run (a resume continues to this)
+    # Wall-clock budget of one command, in minutes of training (0: none): training stops at the
+    # first whole step past it and saves; `--resume` continues to `steps` with a new budget.
+    max_minutes: float = 0.0
     batch_size: int = 64  # global batch; split across processes under torchrun
     lr_g: float = 2e-4
     lr_d: float = 2e-4  # TTUR: set a different discriminator rate
@@ -329,6 +332,11 @@ class TrainConfig:
             raise ConfigError("train.steps must be at least 1")
         if self.batch_size < 1:
             raise ConfigError("train.batch_size must be at least 1")
+        if not 0.0 <= self.max_minutes < float("inf"):
+            raise ConfigError(
+                f"train.max_minutes must be 0 (no limit) or a number of minutes above 0, got "
+                f"{self.max_minutes:g}"
+            )
         if not (0 < self.lr_g <= MAX_LR and 0 < self.lr_d <= MAX_LR):
             raise ConfigError(
                 f"learning rates must be above 0 and at most {MAX_LR}, got "

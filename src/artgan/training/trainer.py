@@ -364,7 +364,9 @@ class Trainer:
         data_since, cpu_since = 0.0, time.process_time()
         trial = self._thread_trial()
         timer = StepTimer(self.step, c.steps) if self.dist.is_main and trial is None else None
-        while self.step < c.steps:
+        deadline = time.perf_counter() + c.max_minutes * 60 if c.max_minutes else None
+        time_up = False
+        while self.step < c.steps and not time_up:
             step = self.step
             if trial is not None:
                 trial.before_step(step)
@@ -387,7 +389,12 @@ class Trainer:
             estimate = timer.after_step(self.step, LONG_RUN_HINT) if timer else None
             if estimate:
                 bar.write(estimate) if bar is not None else print(estimate, flush=True)
-            if self.step % c.log_every == 0 or self.step == c.steps:
+            # Every rank stops at the same step: the main rank's clock decides.
+            if deadline is not None:
+                time_up = distributed.any_rank(
+                    self.dist.is_main and time.perf_counter() >= deadline, self.dist, self.device
+                )
+            if self.step % c.log_every == 0 or self.step == c.steps or time_up:
                 rate = images_since / max(1e-9, time.perf_counter() - time_since)
                 values = self._averages(sums)
                 values["img_per_s"] = rate
@@ -407,16 +414,23 @@ class Trainer:
                     bar.set_postfix(shown, refresh=False)
                 sums, images_since, time_since = {}, 0, time.perf_counter()
                 cpu_since = time.process_time()
-            if c.sample_every and self.step % c.sample_every == 0 and self.step != c.steps:
+            last = self.step == c.steps or time_up
+            if c.sample_every and self.step % c.sample_every == 0 and not last:
                 self.write_preview()
-            if c.checkpoint_every and self.step % c.checkpoint_every == 0 and self.step != c.steps:
+            if c.checkpoint_every and self.step % c.checkpoint_every == 0 and not last:
                 self.save()
             # (At the last step the run ends normally: its own save comes next.)
-            stopping = stop.signum is not None and self.step < c.steps
+            stopping = stop.signum is not None and self.step < c.steps and not time_up
             if stopping and trial is not None:  # the checkpoint records the count kept
                 trial = self._keep_threads(trial.decide(), bar)
             if distributed.any_rank(stopping, self.dist, self.device):
                 self._stop_on_signal(bar, stop.signum)
+        if time_up and self.step < c.steps and self.dist.is_main:
+            said = (
+                f"time budget spent (--train.max_minutes {c.max_minutes:g}): stopped at step "
+                f"{self.step} of {c.steps}; continue with: artgan train --resume {self.run_dir}"
+            )
+            bar.write(said) if bar is not None else print(said, flush=True)
 
     def _stop_on_signal(self, bar, signum: int | None) -> None:
         """Save a checkpoint at the step reached (a whole step: resumes exactly) and raise."""
@@ -541,6 +555,8 @@ def train(config=None, resume: str | Path | None = None, **overrides) -> Path | 
         resume_from = resolve_checkpoint(run_dir)
         base = read_run_config(run_dir)
         base["run_dir"] = str(run_dir)
+        if not {"max_minutes", "train.max_minutes"} & set(overrides):
+            base.setdefault("train", {})["max_minutes"] = 0.0  # a budget is one command's
         config = build_run_config(base, overrides)
     else:
         config = build_run_config(config, overrides, preset)
