@@ -9,10 +9,10 @@ and the new ones, side by side in one process on the same images:
   default's batching;
 - ``fused fp32, early blocks by 4``: the same network with the residual add inside the
   projection convolution, 32 images per pass, its 112- to 28-px blocks 4 images at a time so
-  that no buffer exceeds glibc's mmap threshold (no page faults): the default where the C
-  library is not glibc;
-- ``fused fp32`` (the default now): the same inside ``keep_large_buffers`` (large buffers stay
-  in the malloc heap, nn/large_buffers.py), 64 images per pass through every block;
+  that no buffer exceeds glibc's mmap threshold (no page faults): the default now;
+- ``fused fp32, heap, 64 whole`` (opt-in, ``keep_buffers=True``): the same inside
+  ``keep_large_buffers`` (large buffers stay in the malloc heap, nn/large_buffers.py), 64 images
+  per pass through every block (the default until it lost to the one above, run alone);
 - ``fused bf16`` (opt-in, ``precision="bfloat16"``): the same in bfloat16.
 
 For each: images per second (wall) and CPU seconds per image (this process's, so a shared CPU
@@ -42,7 +42,7 @@ import torch
 from common import CpuShare, machine_lines, write_json_report
 from fewshot_data import DATA_DIR
 
-PATHS = ("old", "fused fp32, 16 whole", "fused fp32, early blocks by 4", "fused fp32", "fused bf16")
+PATHS = ("old", "fused fp32, 16 whole", "fused fp32, heap, 64 whole", "fused fp32", "fused bf16")
 
 
 def load(reference: int):
@@ -72,10 +72,8 @@ def extractor_for(path: str):
         extractor.fast.EARLY_CHUNK = 16  # every block on the whole batch, as before
         extractor.keep_buffers = False
         return extractor
-    if path == "fused fp32, early blocks by 4":
-        extractor = get_extractor("efficientnet-lite0", batch_size=32)
-        extractor.keep_buffers = False  # as where the C library is not glibc
-        return extractor
+    if path == "fused fp32, heap, 64 whole":
+        return get_extractor("efficientnet-lite0", keep_buffers=True)
     precision = "bfloat16" if path == "fused bf16" else "float32"
     return get_extractor("efficientnet-lite0", precision=precision)
 

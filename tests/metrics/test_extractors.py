@@ -254,7 +254,8 @@ def test_fused_residual_blocks_add_their_input_in_place(effnet, onednn):
 
 
 def test_lite0_features_keep_large_buffers_in_the_heap_and_run_whole_batches(effnet, monkeypatch):
-    """Where glibc allows it, the extractor runs the fused network inside keep_large_buffers:
+    """With keep_buffers=True, where glibc allows it, the extractor runs the fused network inside
+    keep_large_buffers:
     every block sees the whole batch (no page faults to avoid), the features are the chunked
     ones, and leaving restores malloc's thresholds (nesting included)."""
     from artgan.nn import large_buffers
@@ -264,7 +265,7 @@ def test_lite0_features_keep_large_buffers_in_the_heap_and_run_whole_batches(eff
     calls = []
     original = large_buffers.glibc()
     monkeypatch.setattr(large_buffers, "glibc", lambda: SpyLibc(original, calls))
-    extractor = get_extractor("efficientnet-lite0", batch_size=5)
+    extractor = get_extractor("efficientnet-lite0", batch_size=5, keep_buffers=True)
     assert extractor.keep_buffers
     seen = []
     extractor.fast.blocks[0].register_forward_pre_hook(lambda m, a: seen.append(len(a[0])))
@@ -285,6 +286,18 @@ def test_lite0_features_keep_large_buffers_in_the_heap_and_run_whole_batches(eff
     extractor.keep_buffers = False
     torch.testing.assert_close(extractor(images), whole, rtol=1e-5, atol=1e-5)
     assert seen == [5, 4, 1]  # without the heap, the early blocks by EARLY_CHUNK
+
+
+def test_lite0_features_by_default_run_the_early_blocks_a_few_images_at_a_time(effnet):
+    """The default (faster alone on 2 cores, bench/eval_speed.py): no heap, 32 images a pass."""
+    from artgan.nn import large_buffers
+
+    extractor = get_extractor("efficientnet-lite0")
+    assert not extractor.keep_buffers and extractor.batch_size == 32
+    seen = []
+    extractor.fast.blocks[0].register_forward_pre_hook(lambda m, a: seen.append(len(a[0])))
+    extractor(torch.randint(0, 256, (6, 3, 16, 16), dtype=torch.uint8))
+    assert seen == [4, 2] and not large_buffers.large_buffers_kept()
 
 
 class SpyLibc:
@@ -308,7 +321,7 @@ def test_keep_large_buffers_changes_nothing_without_glibc(effnet, monkeypatch):
     monkeypatch.setattr(large_buffers, "glibc", lambda: None)
     with large_buffers.keep_large_buffers() as kept:
         assert not kept and not large_buffers.large_buffers_kept()
-    extractor = get_extractor("efficientnet-lite0")
+    extractor = get_extractor("efficientnet-lite0", keep_buffers=True)
     assert not extractor.keep_buffers and extractor.batch_size == 32
     seen = []
     extractor.fast.blocks[0].register_forward_pre_hook(lambda m, a: seen.append(len(a[0])))

@@ -13,9 +13,12 @@ these weights saw in training.
 
 Speed (issue 15): on a CPU the features come from nn/efficientnet_lite_fused.py (batch norm
 folded, ReLU6 and the residual adds fused into oneDNN convolutions, no padded copies, the
-large buffers kept in the malloc heap between passes, nn/large_buffers.py, or where that is not
-possible the high-resolution blocks a few images at a time, so that those buffers are not
-page-faulted in afresh every pass), in float32: the same features to round-off.
+high-resolution blocks a few images at a time, so that their buffers stay under glibc's mmap
+threshold and are not page-faulted in afresh every pass), in float32: the same features to
+round-off. ``keep_buffers=True`` instead keeps the large buffers in the malloc heap between
+passes (nn/large_buffers.py, glibc only) and runs 64 images through every block: measured alone
+on 2 cores it was slower (2.71x the old path against 2.94x, bench/eval_speed.py), so it is
+opt-in.
 ``precision="bfloat16"`` is about twice as fast again on CPUs with native bfloat16 (AMX), but
 moved a real-vs-real FID of 98.04 to 98.63 (bench/eval_speed.py), so it is opt-in, never the
 default. The precision is part of ``version``: cached features of one precision are never
@@ -44,10 +47,10 @@ from ...registry import FEATURES
 from .base import FeatureExtractor
 
 PRECISIONS = ("float32", "bfloat16")
-# Images a pass for the fused network: more is faster (its 7- and 14-px blocks most), as long as
-# its large buffers stay in the heap (keep_large_buffers, glibc); 64 images hold about as much
-# memory as the eager network's 32. Elsewhere it runs its high-resolution blocks 4 at a time.
-CPU_BATCH, CPU_BATCH_WITHOUT_HEAP = 64, 32
+# Images a pass for the fused network, which runs its high-resolution blocks 4 at a time; with
+# keep_buffers (large buffers kept in the heap, glibc) every block takes 64 whole, about as much
+# memory as the eager network's 32.
+CPU_BATCH_IN_HEAP, CPU_BATCH = 64, 32
 
 
 @FEATURES.register("efficientnet-lite0")
@@ -64,6 +67,7 @@ class EfficientNetLite0Features(FeatureExtractor):
         device: str | torch.device = "cpu",
         batch_size: int | None = None,
         precision: str = "float32",
+        keep_buffers: bool = False,
     ):
         if precision not in PRECISIONS:
             raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision}")
@@ -81,9 +85,9 @@ class EfficientNetLite0Features(FeatureExtractor):
         suffix = "" if precision == "float32" else f"-{precision}"
         self.version = f"{sha[:12]}-{self.PREPROCESSING}{suffix}"
         # keep_buffers: run the fused network inside keep_large_buffers (see its doc)
-        self.keep_buffers = can_keep_large_buffers()
+        self.keep_buffers = keep_buffers and can_keep_large_buffers()
         if batch_size is None and self.device.type == "cpu":
-            self.batch_size = CPU_BATCH if self.keep_buffers else CPU_BATCH_WITHOUT_HEAP
+            self.batch_size = CPU_BATCH_IN_HEAP if self.keep_buffers else CPU_BATCH
 
     def to(self, device: str | torch.device) -> EfficientNetLite0Features:
         super().to(device)
