@@ -423,6 +423,12 @@ def parse_args():
     parser.add_argument("--size", type=int, default=128, help="training size, px")
     parser.add_argument("--models", default="fastgan-ada,resnet-sn-diffaug,lightweight-gan")
     parser.add_argument("--n", type=int, default=469, help="images scored per model")
+    parser.add_argument(
+        "--subset",
+        choices=("all", "faces"),
+        default="all",
+        help="OpenMoji images to train on: all, or the ~120 faces (one motif)",
+    )
     parser.add_argument("--train-limit", type=int, default=0, help="train on the first N images")
     parser.add_argument("--width", type=int, default=0, help="artgan width (0: artgan's pick)")
     parser.add_argument("--throughput-steps", type=int, default=5)
@@ -488,7 +494,8 @@ def main() -> None:
     WORK.mkdir(parents=True, exist_ok=True)
     extra = ["--train.threads", str(args.threads), "--train.precision", args.precision]
     extra += ["--model.width", str(args.width)] if args.width else []
-    train_dir, held_dir = fewshot_data.openmoji(args.size)
+    openmoji = fewshot_data.openmoji_faces if args.subset == "faces" else fewshot_data.openmoji
+    train_dir, held_dir = openmoji(args.size)
     if args.train_limit:
         train_dir = fewshot_data.subset(train_dir, args.train_limit)
     seconds = args.minutes * 60
@@ -693,7 +700,8 @@ def main() -> None:
     )
     n_train = len(train)
     notes = [
-        f"OpenMoji 17 at {args.size} px on white (CC-BY-SA-4.0), {n_train} training images, "
+        f"OpenMoji 17 ({'its faces' if args.subset == 'faces' else 'all'}) at {args.size} px "
+        f"on white (CC-BY-SA-4.0), {n_train} training images, "
         f"{len(held)} held out; n = {scorer.n} generated vs {scorer.n} training images "
         "(reference), floor: the same number of held-out images vs the same reference; "
         "EfficientNet-Lite0 features (1280-d), not comparable with Inception FIDs.",

@@ -22,6 +22,7 @@ Needs ``npm`` (Debian: ``apt-get install -y npm``) and ``resvg-py`` (``pip insta
 from __future__ import annotations
 
 import argparse
+import csv
 import hashlib
 import io
 import os
@@ -130,6 +131,40 @@ def openmoji(size: int = 128) -> tuple[Path, Path]:
         return on_white(Image.open(io.BytesIO(bytes(png))))
 
     return build(f"openmoji-{size}", OPENMOJI, convert, f"rasterised at {size} px on white")
+
+
+def openmoji_faces(size: int = 128) -> tuple[Path, Path]:
+    """(training folder, held-out folder) of OpenMoji's faces (its smileys-emotion group,
+    subgroups face-*: about 120 yellow faces), taken from ``openmoji(size)`` with the same split.
+    One motif, so a short CPU run can learn it."""
+    name = f"openmoji-faces-{size}"
+    train, held = DATA_DIR / name, DATA_DIR / f"{name}-heldout"
+    if train.is_dir() and held.is_dir():
+        return train, held
+    with tarfile.open(npm_pack(OPENMOJI["package"])) as archive:
+        table = archive.extractfile("package/data/openmoji.csv").read().decode("utf-8")
+    faces = {
+        row["hexcode"]
+        for row in csv.DictReader(io.StringIO(table))
+        if row["group"] == "smileys-emotion" and row["subgroups"].startswith("face-")
+    }
+    for source, out in zip(openmoji(size), (train, held)):
+        staging = out.with_name(f".{out.name}.tmp")
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        (staging / "LICENSE").write_text(
+            (source / "LICENSE").read_text(encoding="utf-8")
+            + "Only the faces (group smileys-emotion, subgroups face-*).\n",
+            encoding="utf-8",
+        )
+        for path in sorted(source.glob("*.png")):
+            if path.stem in faces:
+                shutil.copy(path, staging / path.name)
+        shutil.rmtree(out, ignore_errors=True)
+        staging.rename(out)
+    counts = [len(list(folder.glob("*.png"))) for folder in (train, held)]
+    print(f"{name}: {counts[0]} training + {counts[1]} held-out faces in {DATA_DIR}")
+    return train, held
 
 
 def noto() -> tuple[Path, Path]:
