@@ -35,6 +35,30 @@ def test_the_estimate_skips_the_warm_up_step_and_is_said_once():
     assert said[0].endswith("(--preset quick)")
 
 
+def test_a_time_budget_that_ends_the_run_first_is_what_the_estimate_says():
+    now = [0.0]
+    timer = StepTimer(0, 10**7, clock=lambda: now[0], schedule=lambda: None, deadline=3600.0)
+    timer.after_step(1)
+    said = []
+    for step in range(2, 12):
+        now[0] += 0.5
+        said.append(timer.after_step(step))
+    (line,) = [text for text in said if text]
+    # Said at step 5, 2 s in: 3598 s left at 0.5 s a step is 7196 steps more.
+    assert line == (
+        "estimate: 0.50 s a step; the time budget ends the run in 60 min, at about step 7201 "
+        "of 10000000"
+    )
+    # A budget longer than the steps need changes nothing.
+    long = StepTimer(0, 100, clock=lambda: now[0], schedule=lambda: None, deadline=10**6)
+    long.after_step(1)
+    lines = []
+    for step in range(2, 12):
+        now[0] += 0.5
+        lines.append(long.after_step(step))
+    assert any(text and text.startswith("estimate: 0.50 s a step, about") for text in lines)
+
+
 def test_a_short_run_gets_no_hint():
     line = estimate_line(0.02, 100, 100, hint="")
     assert line == "estimate: 20 ms a step, about 2 s for the 100 steps left of 100"

@@ -28,13 +28,27 @@ def format_duration(seconds: float) -> str:
 
 def estimate_line(seconds_per_step: float, remaining: int, total: int, hint: str = "") -> str:
     """The line training prints once its first steps are timed."""
-    if seconds_per_step >= 0.1:
-        per_step = f"{seconds_per_step:.2f} s"
-    else:
-        per_step = f"{seconds_per_step * 1e3:.0f} ms"
     left = format_duration(seconds_per_step * remaining)
-    line = f"estimate: {per_step} a step, about {left} for the {remaining} steps left of {total}"
+    line = (
+        f"estimate: {per_step_text(seconds_per_step)} a step, about {left} for the {remaining} "
+        f"steps left of {total}"
+    )
     return line + (f" ({hint})" if hint else "")
+
+
+def per_step_text(seconds_per_step: float) -> str:
+    if seconds_per_step >= 0.1:
+        return f"{seconds_per_step:.2f} s"
+    return f"{seconds_per_step * 1e3:.0f} ms"
+
+
+def budget_line(seconds_per_step: float, step: int, total: int, seconds_left: float) -> str:
+    """The estimate when a time budget (train.max_minutes) ends the run before ``total``."""
+    reached = min(total, step + int(seconds_left / seconds_per_step))
+    return (
+        f"estimate: {per_step_text(seconds_per_step)} a step; the time budget ends the run in "
+        f"{format_duration(seconds_left)}, at about step {reached} of {total}"
+    )
 
 
 # Waiting for a core this share of the time means steps take 1 / (1 - share) of what this
@@ -80,12 +94,15 @@ class StepTimer:
         min_seconds: float = 2.0,
         clock=time.perf_counter,
         schedule=cpu_schedule_ns,
+        deadline: float | None = None,
     ):
+        # deadline: the clock reading at which a time budget (train.max_minutes) ends the run
         self.start_step, self.total = start_step, total_steps
         self.warmup, self.min_steps, self.max_steps = warmup_steps, min_steps, max_steps
         self.min_seconds, self.clock, self.schedule = min_seconds, clock, schedule
         self.began: float | None = None
         self.scheduled: tuple[int, int] | None = None  # cpu_schedule_ns() when timing began
+        self.deadline = deadline
         self.done = False
 
     def after_step(
@@ -108,8 +125,12 @@ class StepTimer:
         remaining = self.total - step
         if remaining <= 0:
             return None
-        hint = hint_if_long if per_step * remaining > long_seconds else ""
-        line = estimate_line(per_step, remaining, self.total, hint)
+        seconds_left = None if self.deadline is None else self.deadline - self.clock()
+        if seconds_left is not None and per_step * remaining > seconds_left:
+            line = budget_line(per_step, step, self.total, max(0.0, seconds_left))
+        else:
+            hint = hint_if_long if per_step * remaining > long_seconds else ""
+            line = estimate_line(per_step, remaining, self.total, hint)
         now = self.schedule()
         if self.scheduled is not None and now is not None:
             running, waiting = (max(0, b - a) for a, b in zip(self.scheduled, now))

@@ -362,10 +362,11 @@ class Trainer:
         sums: dict = {}
         images_since, time_since = 0, time.perf_counter()
         data_since, cpu_since = 0.0, time.process_time()
-        trial = self._thread_trial()
-        timer = StepTimer(self.step, c.steps) if self.dist.is_main and trial is None else None
         deadline = time.perf_counter() + c.max_minutes * 60 if c.max_minutes else None
         time_up = False
+        trial = self._thread_trial()
+        main = self.dist.is_main
+        timer = StepTimer(self.step, c.steps, deadline=deadline) if main and trial is None else None
         while self.step < c.steps and not time_up:
             step = self.step
             if trial is not None:
@@ -385,7 +386,7 @@ class Trainer:
                 decided = trial.after_step(step, time.perf_counter() - step_start)
                 if decided is not None:
                     trial = self._keep_threads(decided, bar)
-                    timer = StepTimer(self.step, c.steps) if self.dist.is_main else None
+                    timer = StepTimer(self.step, c.steps, deadline=deadline) if main else None
             estimate = timer.after_step(self.step, LONG_RUN_HINT) if timer else None
             if estimate:
                 bar.write(estimate) if bar is not None else print(estimate, flush=True)
