@@ -9,6 +9,7 @@ bench/out/ is not kept in git, so a checkout holds only the reports of the bench
 A section of the existing BENCHMARKS.md whose bench left no report here is kept as it is
 (with the machine, date and commit it was measured on); a fresh report replaces its section.
 ``--from`` takes several folders (e.g. other worktrees' bench/out); a later folder wins.
+``--drop NAME`` removes a kept section that a newer report has made obsolete.
 
 Benches with a setup of their own: ``bench/fewshot.py`` (few-shot emoji art beside
 lightweight-gan) needs ``pip install -e .[bench]``, npm, and ``python bench/fewshot.py
@@ -18,6 +19,7 @@ lightweight-gan) needs ``pip install -e .[bench]``, npm, and ``python bench/fews
     python bench/fewshot.py --quick && python bench/make_benchmarks.py
     python bench/make_benchmarks.py --out /tmp/BENCHMARKS.md
     python bench/make_benchmarks.py --from bench/out ../other-checkout/bench/out
+    python bench/make_benchmarks.py --drop fewshot-60min
 """
 
 from __future__ import annotations
@@ -85,20 +87,32 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=REPO / "BENCHMARKS.md")
     parser.add_argument("--from", dest="folders", type=Path, nargs="+", default=[OUT_DIR])
+    parser.add_argument(
+        "--drop", nargs="+", default=[], metavar="NAME", help="kept sections to remove"
+    )
     args = parser.parse_args(argv)
     fresh: dict[str, str] = {}
     for folder in args.folders:
         fresh.update(load_reports(folder))
-    if not fresh:
+    if not fresh and not args.drop:
         folders = ", ".join(map(str, args.folders))
         print(f"no bench reports in {folders}; run a bench first", file=sys.stderr)
         return 1
     kept = existing_sections(args.out.read_text(encoding="utf-8")) if args.out.is_file() else {}
+    unknown = sorted(set(args.drop) - set(kept) - set(fresh))
+    if unknown:
+        print(f"no section named {', '.join(unknown)} to drop", file=sys.stderr)
+        return 1
+    for name in args.drop:
+        kept.pop(name, None)
+        fresh.pop(name, None)
     sections = sorted({**kept, **fresh}.items())
     contents = "\n".join(f"- [{name}](#{name})" for name, _ in sections)
     body = "\n".join(f'<a id="{name}"></a>\n\n{text}' for name, text in sections)
     args.out.write_text(f"{HEADER}\n{contents}\n\n{body}", encoding="utf-8")
-    print(f"wrote {args.out}: new {', '.join(sorted(fresh))}; kept {len(sections) - len(fresh)}")
+    dropped = f"; dropped {', '.join(args.drop)}" if args.drop else ""
+    new = ", ".join(sorted(fresh)) or "none"
+    print(f"wrote {args.out}: new {new}; kept {len(sections) - len(fresh)}{dropped}")
     return 0
 
 

@@ -26,6 +26,22 @@ def test_a_fresh_report_replaces_its_section_and_the_others_are_kept(tmp_path):
     assert text.count("## Alpha") == 1 and text.count("## Beta") == 1
 
 
+def test_a_dropped_section_is_removed_and_an_unknown_name_is_an_error(tmp_path, capsys):
+    folder = tmp_path / "out"
+    folder.mkdir()
+    for name in ("alpha", "beta"):
+        (folder / f"{name}.md").write_text(f"# {name}\n\n{name} figures\n", encoding="utf-8")
+    out = tmp_path / "BENCHMARKS.md"
+    assert make_benchmarks.main(["--out", str(out), "--from", str(folder)]) == 0
+    (folder / "beta.md").unlink()
+    assert make_benchmarks.main(["--out", str(out), "--from", str(folder), "--drop", "beta"]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert "alpha figures" in text and "beta" not in text
+    assert make_benchmarks.main(["--out", str(out), "--from", str(folder), "--drop", "gamma"]) == 1
+    assert "no section named gamma" in capsys.readouterr().err
+    assert out.read_text(encoding="utf-8") == text
+
+
 def test_later_folders_win_and_no_reports_is_an_error(tmp_path, capsys):
     first, second, empty = tmp_path / "one", tmp_path / "two", tmp_path / "empty"
     for folder in (first, second, empty):
