@@ -341,3 +341,51 @@ def test_the_mark_never_takes_the_psnr_below_its_target(picture, flat_painting):
         "white": np.full((144, 160, 3), 255, np.uint8),
     }[picture]
     assert _psnr(watermark.embed(image, PAYLOAD), image) >= watermark.TARGET_PSNR_DB >= 40.0
+
+
+@pytest.fixture(scope="module")
+def gravel() -> np.ndarray:
+    """160 px of gravel, texture from edge to edge: the picture's own projection on the
+    mark's coefficients is 2-3 times a spread-spectrum mark at 40 dB."""
+    return np.asarray(Image.fromarray(skdata.gravel()).convert("RGB"))[:160, :160]
+
+
+def test_a_texture_that_swamps_spread_spectrum_carries_the_dither_modulated_mark(gravel):
+    assert not watermark.detect(watermark.embed(gravel, PAYLOAD, mark_format=1)).found
+    marked = watermark.embed(gravel, PAYLOAD)  # picks format 2: format 1 reads weakly here
+    assert _psnr(marked, gravel) >= 40.0
+    for attacked in (marked, _jpeg(marked, 50)):
+        result = watermark.detect(attacked)
+        assert result.found and result.payload == PAYLOAD and result.mark_format == 2
+
+
+def test_pictures_that_read_well_keep_the_first_format(photo):
+    crop = photo[:160, :160]  # a face: format 1 reads it with a wide margin
+    default = watermark.embed(crop, PAYLOAD)
+    assert np.array_equal(default, watermark.embed(crop, PAYLOAD, mark_format=1))
+    assert watermark.detect(default).mark_format == 1
+    forced = watermark.embed(crop, PAYLOAD, mark_format=2)  # read too, whichever was written
+    result = watermark.detect(forced)
+    assert result.payload == PAYLOAD and result.mark_format == 2
+
+
+def test_the_lattice_stands_out_on_a_fresh_mark_and_nowhere_without_one(gravel):
+    """Format 2 is decoded without the pilot only where its lattice fit passes DM_FIT_GATE:
+    the dither makes the fit of a picture without the mark about 0 +- 0.06 at any shift."""
+    noise = np.random.default_rng(5).integers(0, 256, (160, 160, 3), dtype=np.uint8)
+
+    def fit(image: np.ndarray) -> float:
+        spectrum = watermark._tile_spectrum(
+            watermark.fold(watermark.whiten(watermark._luma(image)))
+        )
+        whitened = watermark._ring_whitened(spectrum)
+        return watermark._dm_lattice(whitened, watermark._pilot_surface(spectrum))[0]
+
+    for unmarked in (gravel, noise, skdata.astronaut()[:160, :160]):
+        assert fit(unmarked) < watermark.DM_FIT_GATE
+    assert fit(watermark.embed(gravel, PAYLOAD, mark_format=2)) > 0.8
+
+
+def test_an_unknown_mark_format_is_refused(gravel):
+    with pytest.raises(ValueError, match="mark_format"):
+        watermark.embed(gravel, PAYLOAD, mark_format=3)

@@ -33,6 +33,17 @@ template for geometric synchronisation; Cox, Miller & McKellips 1999, informed e
   decoding, as in 5G's polar-code decoders): it reads marks that plain Viterbi gets a few
   bits wrong, at no cost to the embedding, so every mark made before reads at least as
   well. A payload is reported only if its CRC matches and the pilot peak is significant.
+- Pictures that are texture from edge to edge (grass, gravel) swamp those spread-spectrum
+  bits at 128-191 px: their own projection on a bit's coefficients is 2-3 times the mark, and
+  they could not be read even untouched. For them the embedder switches the coded bits to
+  format 2, dither modulation (:mod:`.watermark_dm`): each bit's soft value is moved onto a
+  lattice that encodes the bit, so the picture's own projection drops out. It is used only
+  where format 1 reads weakly on the marked picture itself (soft-value SNR below
+  DM_MAX_SS_SNR); every other picture is marked exactly as before. The detector reads both
+  formats with the same pilot, template and searches; a format-2 mark is also found by its
+  lattice fit alone, which the texture's weak pilot needs (see _accept for the false-positive
+  arithmetic). What an attack changes of the picture still counts: a 90 % crop removes a fifth
+  of the texture that was summed, which moves the soft values by about half a step.
 - If the image was scaled or rotated, the detector tries the common scales 0.5x and 2x, then
   the scale and angle read from the template peaks in the power spectrum
   (:mod:`.watermark_sync`); the image is resampled back to the tile grid and read again.
@@ -41,8 +52,7 @@ template for geometric synchronisation; Cox, Miller & McKellips 1999, informed e
   sweeps the angle itself, in the spirit of the exhaustive search of Kutter 1998: the central
   square is turned every 0.5 degrees up to 7, the pilot's correlation peak (which is what
   coherence at the right angle maximises) ranks the angles, and the best two are decoded.
-  The embedding and the payload format are unchanged, so every mark made before reads as
-  before.
+  The sweep changed only the detector.
 """
 
 from __future__ import annotations
@@ -68,6 +78,8 @@ from .watermark_code import (
     list_viterbi_decode,
     viterbi_decode,
 )
+from .watermark_dm import STEPS as DM_STEPS
+from .watermark_dm import coset_targets, lattice_fit, lattice_soft, step_and_reach
 from .watermark_sync import find_candidates, parabola_vertex, to_tile_grid
 
 PAYLOAD_BITS = 32
@@ -109,6 +121,15 @@ RESPEND_MAX_STEP = 2.0  # the largest rescaling per round (flat pictures cannot 
 INFORMED_ROUNDS = 2  # embed, read, rebalance the coded bits' energy; twice
 GAIN_RANGE = (0.3, 3.0)  # per-bit amplitude limits of the informed embedding
 CODED_BITS = RATE_INVERSE * (PAYLOAD_BITS + CRC_BITS + CONSTRAINT - 1)
+# Format 2 (dither modulation of the coded bits, :mod:`.watermark_dm`): used where the picture
+# swamps the spread-spectrum bits, i.e. where the first format's informed embedding still
+# leaves its soft values with an SNR (mean / spread of the margins, untouched) below
+# DM_MAX_SS_SNR. Measured at 128-191 px: grass and gravel 0.5-0.75, every other picture >= 2.
+DM_MAX_SS_SNR = 1.0
+DM_ROUNDS = 4  # embed, read the bits' soft values, move them onto their lattice points again
+DM_MIN_PILOT = 0.5  # the pilot keeps at least this amplitude when the data bits need more
+DM_SHIFT_PEAKS = 8  # pilot correlation peaks (each with its 8 neighbours) tried as the shift
+DM_FIT_GATE = 0.33  # lattice fit that counts as a format-2 mark by itself (6 sigmas, see _accept)
 # Detector front end (measured best of a sweep on photos and paintings, clean/JPEG/resized):
 HIGHPASS_SIGMA = 2.0  # px: the picture's slow variations removed before reading
 CONTRAST_SIGMA = 1.5  # px: window of the local contrast that the residual is divided by
@@ -138,6 +159,7 @@ class WatermarkResult:
     bits: str  # best-guess payload bits, "" when nothing could be read
     confidence: float  # 0..1: how cleanly the codeword was read (about 0 on unmarked images)
     bit_errors_corrected: int | None  # coded bits the decoder had to flip
+    mark_format: int | None = None  # 1 spread spectrum, 2 dither modulation (when found)
 
 
 @dataclass(frozen=True)
@@ -260,12 +282,19 @@ def _check_image(image: np.ndarray) -> np.ndarray:
     return image
 
 
-def embed(image: np.ndarray, payload: int | bytes, legacy_strength: bool = False) -> np.ndarray:
+def embed(
+    image: np.ndarray,
+    payload: int | bytes,
+    legacy_strength: bool = False,
+    mark_format: int | None = None,
+) -> np.ndarray:
     """Return a copy of ``image`` (uint8, (H, W) or (H, W, 3)) carrying ``payload``.
 
-    ``legacy_strength=True`` embeds with the strength rule artgan had before (PSNR target
-    40.5 dB, the energy that the flat-area ceiling cuts left unspent), for comparisons; the
-    pattern is the same, so :func:`detect` reads both.
+    ``mark_format``: 1, the spread-spectrum bits; 2, the dither-modulated bits (for pictures
+    whose texture swamps the first, :mod:`.watermark_dm`); None (default) picks 2 only where
+    the first reads weakly on the marked picture itself. :func:`detect` reads both.
+    ``legacy_strength=True`` embeds format 1 with the strength rule artgan had before (PSNR
+    target 40.5 dB, the energy that the flat-area ceiling cuts left unspent), for comparisons.
 
     Raises :class:`WatermarkSizeError` if the short side is below ``MIN_SIZE``.
     """
@@ -276,6 +305,8 @@ def embed(image: np.ndarray, payload: int | bytes, legacy_strength: bool = False
             f"image is {width}x{height}; the watermark needs at least {MIN_SIZE} px on the "
             "short side, so this image is left unmarked"
         )
+    if mark_format not in (None, 1, 2):
+        raise ValueError(f"mark_format must be 1, 2 or None, got {mark_format!r}")
     payload = _normalise_payload(payload)
     coded = 1.0 - 2.0 * _coded_bits(payload)  # (CODED_BITS,) +1 / -1
     host = _tile_spectrum(fold(whiten(_luma(image))))
@@ -286,6 +317,84 @@ def embed(image: np.ndarray, payload: int | bytes, legacy_strength: bool = False
         reading = _tile_spectrum(fold(whiten(_luma(marked))))
         gain = _informed_gain(reading, host, coded, gain)
         marked = _embed_pattern(image, tile_pattern(payload, gain), weight, legacy_strength)
+    if legacy_strength or mark_format == 1:
+        return marked
+    margins = _measured_soft(marked) * coded
+    if mark_format is None and margins.mean() >= DM_MAX_SS_SNR * margins.std():
+        return marked
+    # The soft value a unit of coefficient amplitude gives, from the first format's reading.
+    host_margins = _soft_at(_ring_whitened(host)) * coded
+    slope = float(np.sum(margins - host_margins) / np.sum(_bit_sizes() * gain))
+    return _embed_dm(image, payload, weight, host, max(slope, 1e-6))
+
+
+def _measured_soft(image: np.ndarray) -> np.ndarray:
+    """Every coded bit's soft value as the detector reads ``image`` at no shift."""
+    return _soft_at(_ring_whitened(_tile_spectrum(fold(whiten(_luma(image))))))
+
+
+@lru_cache(maxsize=1)
+def _bit_sizes() -> np.ndarray:
+    """How many real coefficients (degrees of freedom) carry each coded bit: (CODED_BITS,)."""
+    layout = tile_layout()
+    return np.bincount(layout.bit_of[layout.bit_of >= 0], minlength=CODED_BITS).astype(float)
+
+
+def _pilot_energy() -> float:
+    layout = tile_layout()
+    return float(np.sum(np.where(layout.bit_of < 0, layout.amplitude[:, None] ** 2, 0.0)))
+
+
+@lru_cache(maxsize=1)
+def _unit_rms() -> float:
+    """RMS of the first format's tile before normalisation (every gain 1): format 2's tiles
+    are divided by it, so both spend the same energy at the same amplitude."""
+    return float(_dm_tile(1.0, np.ones(CODED_BITS), normalise=False).std())
+
+
+def _dm_tile(pilot: float, data: np.ndarray, normalise: bool = True) -> np.ndarray:
+    """Format 2's (TILE, TILE) pattern: the pilot and template at ``pilot`` times their first
+    format amplitude, and coded bit j's coefficients at the signed amplitude ``data[j]``."""
+    layout = tile_layout()
+    is_data = layout.bit_of >= 0
+    parts = np.where(
+        is_data,
+        layout.sign_of * data[np.where(is_data, layout.bit_of, 0)],
+        layout.sign_of * pilot * layout.amplitude[:, None],
+    )
+    spectrum = np.zeros((TILE, TILE // 2 + 1), dtype=np.complex128)
+    spectrum[layout.rows, layout.cols] = parts[:, 0] + 1j * parts[:, 1]
+    tile = np.fft.irfft2(spectrum, s=(TILE, TILE))
+    return tile / _unit_rms() if normalise else tile
+
+
+def _embed_dm(
+    image: np.ndarray, payload: int, weight: np.ndarray, host: np.ndarray, slope: float
+) -> np.ndarray:
+    """Format 2: move every coded bit's soft value onto the nearest point of its bit's lattice
+    (:func:`.watermark_dm.coset_targets`), within the first format's energy, so the picture's
+    own projection no longer interferes. The detector's front end is not linear (it divides by
+    local contrast and by the ring noise, which the mark raises), so the move is corrected on
+    what the marked picture reads, DM_ROUNDS times. The data bits' energy that the step leaves
+    over goes to the pilot; if they need more, the pilot keeps DM_MIN_PILOT of its amplitude
+    and the moves are shortened (distortion compensation, Chen & Wornell 2001)."""
+    sizes = _bit_sizes()
+    pilot_energy = _pilot_energy()
+    budget = pilot_energy + float(sizes.sum())  # the first format's total at unit gains
+    step, reach = step_and_reach(slope, sizes)
+    host_soft = _soft_at(_ring_whitened(host))
+    lattice_points = coset_targets(host_soft, _coded_bits(payload).astype(float), step)
+    targets = host_soft + reach * (lattice_points - host_soft)
+    data = (targets - host_soft) / (slope * sizes)
+    for round_ in range(DM_ROUNDS):
+        data_energy = float(np.sum(sizes * data**2))
+        room = budget - DM_MIN_PILOT**2 * pilot_energy
+        shrink = min(1.0, np.sqrt(room / max(data_energy, 1e-12)))
+        pilot = np.sqrt((budget - shrink**2 * data_energy) / pilot_energy)
+        marked = _embed_pattern(image, _dm_tile(pilot, shrink * data), weight)
+        if round_ < DM_ROUNDS - 1:
+            error = targets - _measured_soft(marked)
+            data = shrink * data + error / (slope * sizes)
     return marked
 
 
@@ -431,6 +540,7 @@ class _Reading:
     agreement_z: float  # correlation of the soft bits with the re-encoded codeword, in sigmas
     bit_errors: int
     bits: str
+    lattice_fit: float | None = None  # format 2 only (:func:`.watermark_dm.lattice_fit`)
 
 
 def _tile_spectrum(folded: np.ndarray) -> np.ndarray:
@@ -473,9 +583,31 @@ def read_tile(folded: np.ndarray, list_size: int = LIST_SIZE) -> _Reading:
 def read_spectrum(spectrum: np.ndarray, list_size: int = LIST_SIZE) -> _Reading:
     """Decode the folded tile's in-band spectrum (n_bins,): find the tile's shift with the
     pilot, then the payload (from a list of ``list_size`` codewords when the pilot is strong;
-    1 is plain Viterbi, as artgan read before)."""
-    whitened = spectrum / _ring_noise(spectrum)
-    pilot_z, shift = _pilot_peak(spectrum)
+    1 is plain Viterbi, as artgan read before), in either format: format 2 first where its
+    lattice stands out by itself, else format 1, then format 2 on the pilot's word alone."""
+    whitened = _ring_whitened(spectrum)
+    surface = _pilot_surface(spectrum)
+    pilot_z, shift = _surface_peak(surface)
+    fit, step, dm_shift = _dm_lattice(whitened, surface)
+    strong_lattice = fit >= DM_FIT_GATE
+    if strong_lattice:
+        dm = _decode(lattice_soft(_soft_at(whitened, dm_shift), step), list_size, pilot_z, fit)
+        if dm.crc_ok:
+            return dm
+    ss = _read_ss(whitened, pilot_z, shift, list_size)
+    if _accept(ss) or strong_lattice or pilot_z < PILOT_MIN_Z:
+        return ss
+    # Each decode is a chance for a picture without a mark to pass the CRC, so format 2 is
+    # decoded on a weak lattice only where the pilot passes the same test as format 1.
+    size = list_size if pilot_z >= LIST_MIN_PILOT_Z else 1
+    dm = _decode(lattice_soft(_soft_at(whitened, dm_shift), step), size, pilot_z, fit)
+    return dm if _accept(dm) else max(ss, dm, key=lambda reading: reading.agreement_z)
+
+
+def _read_ss(
+    whitened: np.ndarray, pilot_z: float, shift: tuple[float, float], list_size: int
+) -> _Reading:
+    """Format 1: despread the aligned coefficients and decode."""
     aligned = _align(whitened, shift)
     soft = _soft_bits(aligned)
     info = viterbi_decode(soft, PAYLOAD_BITS + CRC_BITS)
@@ -485,6 +617,72 @@ def read_spectrum(spectrum: np.ndarray, list_size: int = LIST_SIZE) -> _Reading:
     weights = _ring_gains(aligned, 1.0 - 2.0 * conv_encode(info))
     soft = _soft_bits(aligned * weights)
     size = list_size if pilot_z >= LIST_MIN_PILOT_Z else 1
+    return _decode(soft, size, pilot_z)
+
+
+def _ring_whitened(spectrum: np.ndarray) -> np.ndarray:
+    return spectrum / _ring_noise(spectrum)
+
+
+def _soft_at(whitened: np.ndarray, shift: tuple[float, float] = (0.0, 0.0)) -> np.ndarray:
+    """Every coded bit's soft value, the tile shifted back by ``shift``: (CODED_BITS,)."""
+    return _soft_bits(_align(whitened, shift))
+
+
+def _dm_lattice(
+    whitened: np.ndarray, surface: np.ndarray
+) -> tuple[float, float, tuple[float, float]]:
+    """Format 2's lattice fit, step and tile shift: the step and shift where the soft values
+    sit best on a lattice, tried at no shift (which untouched and recompressed pictures have)
+    and around the pilot's highest correlation peaks, then refined to an eighth of a pixel."""
+    shifts = np.array(_dm_shifts(surface))
+    soft = _soft_at_shifts(whitened, shifts)
+    fits = np.stack([lattice_fit(soft, step) for step in DM_STEPS])  # (steps, shifts)
+    best_step, best_shift = np.unravel_index(np.argmax(fits), fits.shape)
+    step = DM_STEPS[best_step]
+    offsets = np.arange(-0.5, 0.501, 0.125)  # resizing and turning leave fractional shifts
+    grid = shifts[best_shift] + np.stack(np.meshgrid(offsets, offsets), -1).reshape(-1, 2)
+    fine = lattice_fit(_soft_at_shifts(whitened, grid), step)  # includes the whole shift
+    best = int(np.argmax(fine))
+    return float(fine[best]), step, (float(grid[best, 0]), float(grid[best, 1]))
+
+
+def _soft_at_shifts(whitened: np.ndarray, shifts: np.ndarray) -> np.ndarray:
+    """:func:`_soft_at` for many shifts (n, 2) at once: (n, CODED_BITS)."""
+    layout = tile_layout()
+    ky = np.fft.fftfreq(TILE)[layout.rows]
+    kx = np.fft.rfftfreq(TILE)[layout.cols]
+    aligned = whitened * np.exp(2j * np.pi * (shifts[:, :1] * ky + shifts[:, 1:] * kx))
+    parts = np.stack([aligned.real, aligned.imag], axis=-1) * layout.sign_of  # (n, bins, 2)
+    order, starts = _despreading_order()
+    return np.add.reduceat(parts.reshape(len(shifts), -1)[:, order], starts, axis=1)
+
+
+@lru_cache(maxsize=1)
+def _despreading_order() -> tuple[np.ndarray, np.ndarray]:
+    """The data's real degrees of freedom sorted by coded bit, and where each bit starts."""
+    bit_of = tile_layout().bit_of.ravel()
+    order = np.flatnonzero(bit_of >= 0)
+    order = order[np.argsort(bit_of[order], kind="stable")]
+    starts = np.searchsorted(bit_of[order], np.arange(CODED_BITS))
+    return order, starts
+
+
+def _dm_shifts(surface: np.ndarray) -> list[tuple[float, float]]:
+    """Whole-pixel shifts to try for format 2: none, and the DM_SHIFT_PEAKS highest local
+    maxima of the pilot's correlation surface with their 8 neighbours (a weak pilot often
+    ranks the true shift among its first few peaks, not first)."""
+    peaks = surface == ndimage.maximum_filter(surface, size=3, mode="wrap")
+    order = np.argsort(np.where(peaks, surface, -np.inf), axis=None)[::-1][:DM_SHIFT_PEAKS]
+    shifts = {(0, 0)}
+    for y, x in zip(*np.unravel_index(order, surface.shape)):
+        shifts.update(((y + dy) % TILE, (x + dx) % TILE) for dy in (-1, 0, 1) for dx in (-1, 0, 1))
+    return [(float(y), float(x)) for y, x in sorted(shifts)]
+
+
+def _decode(soft: np.ndarray, size: int, pilot_z: float, fit: float | None = None) -> _Reading:
+    """The first of the ``size`` best codewords whose CRC matches (else the best), as a
+    reading."""
     candidates = list_viterbi_decode(soft, PAYLOAD_BITS + CRC_BITS, size)
     info = next((bits for bits in candidates if _crc_matches(bits)), candidates[0])
     payload = bits_to_int(info[:PAYLOAD_BITS])
@@ -493,7 +691,7 @@ def read_spectrum(spectrum: np.ndarray, list_size: int = LIST_SIZE) -> _Reading:
     agreement_z = float(soft @ recoded / (np.linalg.norm(soft) + 1e-12))
     bit_errors = int(np.sum(np.sign(soft) != recoded))
     bits = format(payload, f"0{PAYLOAD_BITS}b")
-    return _Reading(pilot_z, payload, crc_ok, agreement_z, bit_errors, bits)
+    return _Reading(pilot_z, payload, crc_ok, agreement_z, bit_errors, bits, fit)
 
 
 def _crc_matches(info: np.ndarray) -> bool:
@@ -504,12 +702,20 @@ def _crc_matches(info: np.ndarray) -> bool:
 def _pilot_peak(spectrum: np.ndarray) -> tuple[float, tuple[float, float]]:
     """Phase correlation of the folded tile's in-band spectrum with the pilot: the peak's
     significance (z) and the cyclic shift (dy, dx) of the tile, to a fraction of a pixel."""
+    return _surface_peak(_pilot_surface(spectrum))
+
+
+def _pilot_surface(spectrum: np.ndarray) -> np.ndarray:
+    """(TILE, TILE) phase correlation with the pilot at every cyclic shift of the tile."""
     layout = tile_layout()
     # A cyclic shift d multiplies bin k by exp(-2 pi i k.d / T).
     cross = np.zeros((TILE, TILE // 2 + 1), dtype=np.complex128)
     phase_only = spectrum / (np.abs(spectrum) + 1e-12)
     cross[layout.rows, layout.cols] = phase_only * np.conj(layout.pilot)
-    surface = np.fft.irfft2(cross, s=(TILE, TILE))
+    return np.fft.irfft2(cross, s=(TILE, TILE))
+
+
+def _surface_peak(surface: np.ndarray) -> tuple[float, tuple[float, float]]:
     peak = np.unravel_index(np.argmax(surface), surface.shape)
     pilot_z = float((surface[peak] - surface.mean()) / (surface.std() + 1e-12))
     return pilot_z, _subpixel(surface, peak)
@@ -544,15 +750,28 @@ def _template_frequencies() -> np.ndarray:
 
 
 def _accept(reading: _Reading) -> bool:
-    """A payload counts only if its CRC matches and the pilot's shift peak stands out: an
-    unmarked image passes the CRC once in 65,536 reads, and the pilot test in about a third
-    of reads (measured: the largest of 4,096 shift correlations has median z 3.4 there). With
-    at most 10 reads per image (2 of them from the angle sweep) that is about 5e-5 false
-    positives per image, 20 times below the 0.1 % target, while a weak mark with the right
-    shift still passes. A read whose pilot reaches LIST_MIN_PILOT_Z (0.2 % of reads on
-    unmarked images) tries LIST_SIZE codewords against the CRC: 10 x 0.002 x 64 / 65,536,
-    another 2e-5 per image."""
-    return reading.crc_ok and reading.pilot_z >= PILOT_MIN_Z
+    """A payload counts only if its CRC matches and the pilot's shift peak stands out (or, in
+    format 2, the lattice fit does): an unmarked image passes the CRC once in 65,536 reads,
+    and the pilot test in about a third of reads (measured: the largest of 4,096 shift
+    correlations has median z 3.4 there). With at most 10 reads per image (2 of them from the
+    angle sweep) that is about 5e-5 false positives per image, 20 times below the 0.1 %
+    target, while a weak mark with the right shift still passes. A read whose pilot reaches
+    LIST_MIN_PILOT_Z (0.2 % of reads on unmarked images) tries LIST_SIZE codewords against the
+    CRC: 10 x 0.002 x 64 / 65,536, another 2e-5 per image.
+
+    Format 2 adds at most one decode per read:
+    - where its lattice fit reaches DM_FIT_GATE by itself (list of LIST_SIZE). Without the
+      mark, the fit at one step and shift is 0 +- 0.056 (1 / sqrt(2 x 162): the keyed dither
+      makes each bit's term zero-mean whatever the picture), so the gate is 5.9 sigmas; a read
+      tries about 520 steps and shifts (6 steps x up to 73 whole shifts, then 81 fractional
+      ones), so about 520 x 2e-9 = 1e-6 of reads pass it, and then the CRC as well at most
+      64 / 65,536 of the time: nothing measurable;
+    - otherwise only where format 1 failed on a pilot that passed PILOT_MIN_Z, with the list
+      only past LIST_MIN_PILOT_Z: the same reads and list sizes as format 1, which doubles its
+      share, to about 1.4e-4 per image in all, 7 times below the target.
+    """
+    strong_lattice = reading.lattice_fit is not None and reading.lattice_fit >= DM_FIT_GATE
+    return reading.crc_ok and (reading.pilot_z >= PILOT_MIN_Z or strong_lattice)
 
 
 def _confidence(reading: _Reading) -> float:
@@ -639,4 +858,5 @@ def detect(
         bits=reading.bits,
         confidence=_confidence(reading),
         bit_errors_corrected=reading.bit_errors if found else None,
+        mark_format=(1 if reading.lattice_fit is None else 2) if found else None,
     )
