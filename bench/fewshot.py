@@ -104,6 +104,7 @@ QUIET = [
     "0",
 ]
 SHEET_PAIRS = 16
+GRID = 64  # samples in a grid, however few are scored
 TIME_RUN_STEPS = 10**7  # a cap never reached: --train.max_minutes ends the time run
 
 
@@ -380,7 +381,7 @@ def write_pictures(fake, train, pairs, stem: Path, model=None) -> list[str]:
     from artgan.metrics import memorization as mem
     from artgan.sample import grid_pixels
 
-    grid = grid_pixels(fake[:64].float() / 127.5 - 1.0, columns=8)
+    grid = grid_pixels(fake[:GRID].float() / 127.5 - 1.0, columns=8)
     sheet = mem.pair_sheet(fake, train, pairs)
     paths = [stem.with_name(stem.name + "-grid.png"), stem.with_name(stem.name + "-nearest.png")]
     stem.parent.mkdir(parents=True, exist_ok=True)
@@ -574,7 +575,7 @@ def main() -> None:
             if name == ANCHOR:
                 fake, model = read_folder(Path(snap["folder"])), None
             else:
-                fake, model = artgan_samples(snap["checkpoint"], scorer.n, seed=0)
+                fake, model = artgan_samples(snap["checkpoint"], max(scorer.n, GRID), seed=0)
             scores, pairs = scorer.score(fake)
             results[f"{name}/{budget}"] = {**scores, **snap}
             tables[budget].append(
@@ -605,7 +606,7 @@ def main() -> None:
         shot = Scorer(shot_train, held, 100)
         for name, job in shot_jobs.items():
             snap = job.result()
-            fake, model = artgan_samples(snap["checkpoint"], shot.n, seed=0)
+            fake, model = artgan_samples(snap["checkpoint"], max(shot.n, GRID), seed=0)
             scores, pairs = shot.score(fake)
             p, steps = snap["ada_p"], snap["steps"]
             results[f"shot100/{name}"] = {**scores, "steps": steps, "ada_p": p}
