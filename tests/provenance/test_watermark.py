@@ -359,6 +359,15 @@ def test_a_texture_that_swamps_spread_spectrum_carries_the_dither_modulated_mark
         assert result.found and result.payload == PAYLOAD and result.mark_format == 2
 
 
+def test_a_halved_texture_is_read_by_the_format_2_decode_at_no_shift(gravel):
+    """Halving blurs the lattice below its gate and a texture's pilot finds no shift, so only
+    the one decode per read at no shift (refined by the fit) reads it."""
+    marked = watermark.embed(gravel, PAYLOAD)
+    half = np.asarray(Image.fromarray(marked).resize((80, 80), Image.Resampling.BICUBIC))
+    result = watermark.detect(half)
+    assert result.found and result.payload == PAYLOAD and result.mark_format == 2
+
+
 def test_pictures_that_read_well_keep_the_first_format(photo):
     crop = photo[:160, :160]  # a face: format 1 reads it with a wide margin
     default = watermark.embed(crop, PAYLOAD)
@@ -379,7 +388,9 @@ def test_the_lattice_stands_out_on_a_fresh_mark_and_nowhere_without_one(gravel):
             watermark.fold(watermark.whiten(watermark._luma(image)))
         )
         whitened = watermark._ring_whitened(spectrum)
-        return watermark._dm_lattice(whitened, watermark._pilot_surface(spectrum))[0]
+        return watermark._dm_lattice(
+            whitened, watermark._dm_shifts(watermark._pilot_surface(spectrum))
+        )[0]
 
     for unmarked in (gravel, noise, skdata.astronaut()[:160, :160]):
         assert fit(unmarked) < watermark.DM_FIT_GATE

@@ -15,9 +15,11 @@ values are divided by the ring noise measured on the received picture, so a gain
 resize applies to a ring scales the lattice with the values (gain invariance, as rational
 dither modulation obtains by normalising with the host).
 
-The step is one of ``STEPS`` (the embedder takes the largest that its energy budget reaches;
-the detector finds it, with the tile's shift, by the lattice fit below). The pilot and the
-template are those of the first format, so synchronisation (shift, scale, angle) is unchanged.
+The step is fixed (STEP), so that the detector never has to guess it: a picture whose energy
+budget reaches further gives the rest to the pilot, and one whose budget falls short moves
+each value only part of the way (distortion compensation, Chen & Wornell 2001, section IV-B).
+The pilot and the template are those of the first format, so synchronisation (shift, scale,
+angle) is unchanged.
 """
 
 from __future__ import annotations
@@ -26,8 +28,7 @@ from functools import lru_cache
 
 import numpy as np
 
-STEPS = (1.26, 1.59, 2.0, 2.52, 3.17, 4.0)  # lattice steps, in ring-noise units of soft values
-REACH = 1.0  # share of the way to its lattice point that each soft value is moved
+STEP = 2.0  # lattice step, in ring-noise units of the soft values
 DITHER_KEY = 0x53544D32  # "STM2": fixes the dither; the detector needs the same key
 
 
@@ -39,39 +40,35 @@ def dither(n_bits: int) -> np.ndarray:
     return offsets
 
 
-def coset_targets(soft: np.ndarray, bits: np.ndarray, step: float) -> np.ndarray:
-    """For each bit, the point of its coset (``step * (dither + bit / 2 + k)``) nearest to
-    ``soft``: where the embedder moves the bit's soft value. The move is at most step / 2,
-    uniform over the picture's values, so it costs step ** 2 / 12 of energy on average."""
+def coset_targets(soft: np.ndarray, bits: np.ndarray) -> np.ndarray:
+    """For each bit, the point of its coset (``STEP * (dither + bit / 2 + k)``) nearest to
+    ``soft``: where the embedder moves the bit's soft value. The move is at most STEP / 2,
+    uniform over the picture's values, so it costs STEP ** 2 / 12 of energy on average."""
     offset = dither(soft.size) + bits / 2.0
-    return (np.rint(soft / step - offset) + offset) * step
+    return (np.rint(soft / STEP - offset) + offset) * STEP
 
 
-def lattice_soft(soft: np.ndarray, step: float) -> np.ndarray:
+def lattice_soft(soft: np.ndarray) -> np.ndarray:
     """Decoder input: +1 on the lattice of bit 0, -1 on that of bit 1, smooth in between."""
-    return np.cos(2.0 * np.pi * (soft / step - dither(soft.size)))
+    return np.cos(2.0 * np.pi * (soft / STEP - dither(soft.size)))
 
 
-def lattice_fit(soft: np.ndarray, step: float) -> np.ndarray:
+def lattice_fit(soft: np.ndarray) -> np.ndarray:
     """How well the soft values sit on the union of both lattices (either bit), averaged over
     the bits (last axis): about 1 on a fresh mark, 0 +- 1 / sqrt(2 n_bits) on a picture without
     it, whatever the picture (the keyed dither makes every bit's term zero-mean)."""
-    return np.mean(np.cos(4.0 * np.pi * (soft / step - dither(soft.shape[-1]))), axis=-1)
+    return np.mean(np.cos(4.0 * np.pi * (soft / STEP - dither(soft.shape[-1]))), axis=-1)
 
 
-def step_and_reach(slope: float, n_per_bit: np.ndarray) -> tuple[float, float]:
-    """The lattice step, and the share of the way to the lattice point that each soft value is
-    moved (distortion compensation, Chen & Wornell 2001, section IV-B), for the energy of the
-    first format's data bits (sum(n_per_bit) at unit gain).
+def reach(slope: float, n_per_bit: np.ndarray) -> float:
+    """The share of the way to its lattice point that each soft value can be moved with the
+    energy of the first format's data bits (sum(n_per_bit) at unit gain), at most 1.
 
     A move of m in a bit's soft value costs (m / (slope n_j)) ** 2 n_j of energy (``slope``:
     the soft value that a unit coefficient amplitude gives per coefficient); full moves are
-    uniform within +-step / 2, so the budget reaches full moves on the step
-    ``slope * sqrt(12 sum(n_j) / sum(1 / n_j))``. Moving only REACH of the way on a step 1 /
-    REACH times larger costs the same and widens the gap between the two bits' lattices;
-    what is left of the picture's projection ((1 - REACH) of a step at most) is bounded, and
-    an attack's change now has more room before it flips a bit."""
+    uniform within +-STEP / 2, so the budget makes full moves on a step of
+    ``slope * sqrt(12 sum(n_j) / sum(1 / n_j))``. Measured on grass and gravel at 128-191 px:
+    1.3-2.6, hence STEP = 2: what is left of the picture's projection after a partial move is
+    bounded by (1 - reach) STEP / 2, which stays within a quarter step down to reach 0.5."""
     full = slope * np.sqrt(12.0 * np.sum(n_per_bit) / np.sum(1.0 / n_per_bit))
-    wanted = full / REACH
-    step = min(STEPS, key=lambda candidate: abs(np.log(candidate / wanted)))
-    return step, min(1.0, full / step)
+    return min(1.0, full / STEP)
