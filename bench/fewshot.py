@@ -139,7 +139,9 @@ class Cores:
         self.free: queue.Queue = queue.Queue()
         for core in cores:
             self.free.put(core)
+        self.cores = cores
         self.pool = ThreadPoolExecutor(max_workers=len(cores))
+        self.futures: list[Future] = []
 
     def submit(self, job, *args, **kwargs) -> Future:
         def pinned():
@@ -149,7 +151,19 @@ class Cores:
             finally:
                 self.free.put(core)
 
-        return self.pool.submit(pinned)
+        future = self.pool.submit(pinned)
+        self.futures.append(future)
+        return future
+
+    def finish(self) -> None:
+        """Wait for every job, then keep this process (the scoring) on the scheduler's cores with
+        a thread each: scoring beside a training, or on a core the user kept for something
+        else, would skew both."""
+        for future in self.futures:
+            future.result()
+        if None not in self.cores:
+            os.sched_setaffinity(0, set(self.cores))
+            torch.set_num_threads(len(self.cores))
 
 
 def artgan_cli() -> list[str]:
@@ -565,6 +579,7 @@ def main() -> None:
         throughput.append([name, size, f"{t['img_per_s']:.2f}", t["batch"], t["width"], others])
 
     # 4. the images budget (the anchor's images once it is done); scores, grids and sheets
+    scheduler.finish()
     train, held = read_folder(train_dir), read_folder(held_dir)
     scorer = Scorer(train, held, args.n)
     tables = {"time": [], "images": []}

@@ -2,6 +2,7 @@
 and each one's CPU seconds and its core's share taken by others are its own."""
 
 import os
+import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -53,3 +54,23 @@ def test_jobs_share_the_cores_one_job_a_core_at_a_time():
     got = [future.result(timeout=30) for future in futures]
     assert set(got) <= set(cores)
     assert most[0] == len(cores)
+
+
+def test_scoring_waits_for_every_job_and_then_keeps_to_the_given_cores():
+    # In a child process: finish() changes the calling process's affinity and torch threads.
+    core = min(os.sched_getaffinity(0))
+    code = f"""
+import os, sys, time, torch
+sys.path.insert(0, {str(BENCH)!r})
+import fewshot
+done = []
+scheduler = fewshot.Cores([{core}])
+def job(core):
+    time.sleep(0.2)
+    done.append(core)
+scheduler.submit(job)
+scheduler.finish()
+print(done, sorted(os.sched_getaffinity(0)), torch.get_num_threads())
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == [f"[{core}]", f"[{core}]", "1"]
