@@ -1,22 +1,27 @@
 """Benchmark: does the feedback loop learn what a user likes? (issue 17, Targets)
 
-An unconditional DCGAN trained on the built-in ``art`` set (the demo's recipe, cached under
-bench/out/feedback/run so reruns skip training) is shown to a simulated user page by page:
+An unconditional DCGAN trained on the built-in ``art`` set (a recipe from RECIPES, cached under
+bench/out/feedback/run-RECIPE so reruns skip training) is shown to a simulated user page by
+page:
 
 - the user likes an image exactly when ``classifier:art`` (artgan's small CNN on the five
   styles) labels it as the chosen style, and dislikes the rest;
 - every page has 16 images; after each page the verdicts so far are written with
-  ``artgan.feedback.record`` and the steering is refitted with ``artgan.feedback.fit``; the next
-  page is drawn by ``artgan.feedback.sample_preferred`` (page 1 has no feedback: plain samples);
+  ``artgan.feedback.record`` and the preference is refitted with
+  ``artgan.feedback.preference_for``; the next page is drawn by
+  ``artgan.feedback.steered_latents`` (what ``sample_preferred``, ``artgan sample --prefer``
+  and the studio draw; page 1 has no feedback: plain samples);
 - reported: the liked share on pages 1-6 for each of the five styles, and the variety of the
   liked images: their mean pairwise distance in the classifier's 128-d features, relative to
-  the same figure for real images of that style (art's test split).
+  the same figure for real images of that style (art's test split); and, first, the share of
+  each style among 1,000 plain samples as the judge labels them (a style the model never draws
+  cannot be steered to).
 
 Target: >= 80 % liked by page 4 for every style, with variety >= 0.8x the real style's.
 
     python bench/feedback.py                       # train once (cached), then every variant
     python bench/feedback.py --variants default    # one steering variant only
-    python bench/feedback.py --train-only          # just the cached run
+    python bench/feedback.py --train-only          # just the cached run and its style shares
 """
 
 from __future__ import annotations
@@ -43,17 +48,17 @@ from artgan.run_folder import Run  # noqa: E402
 from artgan.sample import enlarge_for_display, generate_from_latents, grid_pixels  # noqa: E402
 from common import OUT_DIR, QUIET_TRAIN, CpuShare, write_json_report  # noqa: E402
 
-RUN_DIR = OUT_DIR / "feedback" / "run"
 SESSIONS_DIR = OUT_DIR / "feedback" / "sessions"  # each simulated user's RUN/feedback.jsonl
 JUDGE = "classifier:art"
 PAGES, PAGE_SIZE, TARGET_PAGE = 6, 16, 4
 TARGET_SHARE, TARGET_VARIETY = 0.8, 0.8
 REAL_PER_STYLE = 200  # art's test split, 1000 images: 200 of each style
+PLAIN_SAMPLES = 1000  # plain samples whose styles the judge counts
 # The recipe that drew every style best in bench/conditional.py (hinge loss, spectral norm in D:
 # 89-95 % style accuracy there), here unconditional. The demo's own recipe (BCE, batch norm in
 # D) was tried first: classifier:art put its samples at 0.1 % mondrian and 0.3 % riley, so no
 # steering could reach those styles.
-TRAIN = {
+HINGE_SN = {
     "model.image_size": 32,
     "model.width": 32,
     "model.z_dim": 64,
@@ -68,58 +73,77 @@ TRAIN = {
     "train.beta2": 0.999,
     "train.ema_decay": 0.999,
 }
+RECIPES: dict[str, dict] = {
+    "hinge-sn": HINGE_SN,
+    # the same with the minibatch standard deviation in D (Karras et al. 2018): D sees how
+    # varied a batch is, so a generator that drops a style is penalised
+    "hinge-sn-mbstd": {**HINGE_SN, "model.objective.minibatch_std": True},
+}
+RECIPE = "hinge-sn"
 
 
-def trained_run(precision: str) -> Path:
-    """The cached run, trained now where it is missing (a finished run has LATEST)."""
-    if Run(RUN_DIR).latest_file.exists():
-        return RUN_DIR
+def trained_run(recipe: str, precision: str) -> Path:
+    """The cached run of ``recipe``, trained now where it is missing (a finished run has
+    LATEST)."""
+    run_dir = OUT_DIR / "feedback" / f"run-{recipe}"
+    if Run(run_dir).latest_file.exists():
+        return run_dir
     artgan.train(
-        {"model": {"name": "dcgan"}, "data": {"source": "art"}, "run_dir": str(RUN_DIR)},
+        {"model": {"name": "dcgan"}, "data": {"source": "art"}, "run_dir": str(run_dir)},
         **{f"train.{k}": v for k, v in QUIET_TRAIN.items()},
         **{"train.device": "cpu", "train.seed": 0, "train.threads": 1},
         **{"train.precision": precision},
-        **TRAIN,
+        **RECIPES[recipe],
     )
-    return RUN_DIR
+    return run_dir
 
 
-# Steering variants: keyword arguments of feedback.fit and feedback.sample_preferred. "default"
-# is the library's own defaults; the others are the alternatives measured against it.
-VARIANTS: dict[str, dict] = {
-    "default": {"fit": {}, "sample": {}},
-    "latent-k32": {"fit": {}, "sample": {"proposals": 32}},
-    "latent-k32-t0.5": {"fit": {}, "sample": {"proposals": 32, "temperature": 0.5}},
-    "latent-k64-t0.25": {"fit": {}, "sample": {"proposals": 64, "temperature": 0.25}},
-    "lite0": {"fit": {"features": "efficientnet-lite0"}, "sample": {}},
-    "lite0-t0.5": {"fit": {"features": "efficientnet-lite0"}, "sample": {"temperature": 0.5}},
+# Steering variants (artgan.feedback.Steering): "default" is the library's own default, the one
+# the CLI and the studio use; the others are measured against it.
+VARIANTS: dict[str, feedback.Steering] = {
+    "default": feedback.STEERING,
+    "latent (first default)": feedback.LATENT_STEERING,
+    "latent, default draw": feedback.Steering(features=feedback.LATENT),
+    "lite0, T 1": feedback.Steering(temperature=1.0),
 }
 
 
-def page_latents(model, preference, seed: int, variant: dict) -> torch.Tensor:
-    """The latents of one page: what sample_preferred draws (the same call, latents kept so
-    the verdicts can be recorded against them)."""
-    return feedback.steered_latents(model, PAGE_SIZE, seed, preference, **variant["sample"])
-
-
-def user_session(model, judge, style: int, variant: dict, seed: int, folder: Path) -> dict:
+def user_session(model, judge, style: int, steering, seed: int, folder: Path) -> dict:
     """One simulated user on one style: PAGES pages, a verdict per image recorded in the
     session's feedback file, the preference refitted after each page."""
     shutil.rmtree(folder, ignore_errors=True)
     run = Run(folder)
-    preference, shares, liked_late = None, [], []
+    preference, shares, liked_late, pages = None, [], [], []
     for page in range(1, PAGES + 1):
-        z = page_latents(model, preference, 1000 * seed + page, variant)
+        z = feedback.steered_latents(
+            model, PAGE_SIZE, 1000 * seed + page, preference, 0.0, steering
+        )
         images = generate_from_latents(model, z)
         liked = judge.probabilities(images).argmax(1) == style
         for i in range(len(z)):
             feedback.record(run, z[i], bool(liked[i]), seed=1000 * seed + page, index=i)
         records, _ = feedback.load(run)
-        preference = feedback.fit(records, model=model, **variant["fit"])
+        preference = feedback.preference_for(records, model, steering)
         shares.append(float(liked.float().mean()))
+        pages.append(framed(images, liked))
         if page >= TARGET_PAGE:
             liked_late.append(images[liked])
-    return {"shares": shares, "liked": torch.cat(liked_late)}
+    return {"shares": shares, "liked": torch.cat(liked_late), "pages": torch.cat(pages)}
+
+
+def framed(images: torch.Tensor, liked: torch.Tensor) -> torch.Tensor:
+    """Each image in a 2-pixel frame: green where the user liked it, grey where not."""
+    colours = torch.where(liked[:, None], torch.tensor([-1.0, 0.6, -1.0]), torch.tensor(0.2))
+    out = colours[:, :, None, None].expand(-1, -1, *[s + 4 for s in images.shape[-2:]]).clone()
+    out[:, :, 2:-2, 2:-2] = images
+    return out
+
+
+def plain_shares(model, judge) -> list[float]:
+    """The share of each style among PLAIN_SAMPLES plain samples, as the judge labels them."""
+    images = generate_from_latents(model, model.latents(PLAIN_SAMPLES, 0))
+    counts = torch.bincount(judge.probabilities(images).argmax(1), minlength=judge.num_classes)
+    return (counts / PLAIN_SAMPLES).tolist()
 
 
 def mean_pairwise_distance(features: torch.Tensor) -> float:
@@ -141,18 +165,19 @@ def real_by_style(judge) -> tuple[list[torch.Tensor], list[float], float]:
     return images, [mean_pairwise_distance(judge(im)) for im in images], accuracy
 
 
-def save_grid(images: torch.Tensor, path: Path) -> None:
-    """Up to 32 images as one grid PNG (a bench picture to look at, not an artgan output)."""
+def save_grid(images: torch.Tensor, path: Path, columns: int) -> None:
+    """Images as one grid PNG (a bench picture to look at, not an artgan output)."""
     if len(images) == 0:
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    grid = enlarge_for_display(grid_pixels(images[:32], columns=min(8, len(images))))
+    grid = enlarge_for_display(grid_pixels(images, columns=min(columns, len(images))))
     Image.fromarray(grid).save(path)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--train-only", action="store_true")
+    parser.add_argument("--recipe", default=RECIPE, choices=list(RECIPES))
     parser.add_argument("--precision", default="bf16", help="training precision (bf16 | fp32)")
     parser.add_argument("--variants", default=",".join(VARIANTS), help="comma-separated names")
     parser.add_argument("--seeds", type=int, default=3, help="simulated users per style")
@@ -163,27 +188,34 @@ def main() -> int:
     unknown = [n for n in names if n not in VARIANTS]
     if unknown:
         parser.error(f"unknown variants {unknown}; known: {list(VARIANTS)}")
-    run = trained_run(args.precision)
-    print(f"run: {run}", flush=True)
-    if args.train_only:
-        return 0
     torch.set_num_threads(1)
+    cpu_train = time.process_time()
+    run = trained_run(args.recipe, args.precision)
+    cpu_train = time.process_time() - cpu_train
     model = artgan.load(run).eval()
     judge = get_extractor(JUDGE)
     styles = judge.class_names
+    shares_plain = plain_shares(model, judge)
+    print(
+        f"run: {run}; plain samples by style: "
+        + ", ".join(f"{s} {v:.1%}" for s, v in zip(styles, shares_plain)),
+        flush=True,
+    )
+    if args.train_only:
+        return 0
     _, real_variety, judge_accuracy = real_by_style(judge)
     share = CpuShare().start()
     cpu0 = time.process_time()
-    rows, summary = [], []
+    rows, summary, cpu_by_variant = [], [], []
     for name in names:
-        variant = VARIANTS[name]
-        met = True
+        steering = VARIANTS[name]
+        met, cpu_variant = True, time.process_time()
         for k, style in enumerate(styles):
             if args.styles and style not in args.styles.split(","):
                 continue
             sessions = [
                 user_session(
-                    model, judge, k, variant, seed, SESSIONS_DIR / name / style / str(seed)
+                    model, judge, k, steering, seed, SESSIONS_DIR / name / style / str(seed)
                 )
                 for seed in range(args.seeds)
             ]
@@ -205,8 +237,13 @@ def main() -> int:
                 ]
             )
             print(" | ".join(map(str, rows[-1])), flush=True)
-            save_grid(sessions[0]["liked"], OUT_DIR / "feedback" / "grids" / f"{name}-{style}.png")
-        summary.append([name, "yes" if met else "no"])
+            slug = name.replace(" ", "").replace(",", "-").replace("(", "").replace(")", "")
+            save_grid(
+                sessions[0]["pages"], OUT_DIR / "feedback" / "pages" / f"{slug}-{style}.png", 16
+            )
+        cpu_variant = time.process_time() - cpu_variant
+        cpu_by_variant.append(f"{name} {cpu_variant:.0f}")
+        summary.append([name, "yes" if met else "no", f"{cpu_variant:.0f}"])
     others = share.stop()
     cpu = time.process_time() - cpu0
     columns = [
@@ -217,9 +254,18 @@ def main() -> int:
         "liked imgs (p4-6)",
         "target met",
     ]
+    recipe = RECIPES[args.recipe]
     notes = [
-        f"model: unconditional DCGAN on art (32 px, width 32, z 64, hinge, spectral norm in D, "
-        f"{TRAIN['train.steps']} steps, batch 64, EMA 0.999, bf16), {run}",
+        f"model: unconditional DCGAN on art, recipe {args.recipe} (32 px, width "
+        f"{recipe['model.width']}, z {recipe['model.z_dim']}, "
+        f"{recipe['model.objective.loss']}, spectral norm in D "
+        f"{recipe['model.spectral_norm']}, minibatch std "
+        f"{recipe.get('model.objective.minibatch_std', False)}, {recipe['train.steps']} steps, "
+        f"batch {recipe['train.batch_size']}, EMA {recipe['train.ema_decay']}, "
+        f"{args.precision}, seed 0), {run}"
+        + (f"; trained in this run: {cpu_train:.0f} CPU s" if cpu_train > 5 else ""),
+        "steering variants (artgan.feedback.Steering): "
+        + "; ".join(f"{n}: {VARIANTS[n]}" for n in names),
         f"user: likes an image when {JUDGE} (128-d small CNN; {judge_accuracy:.1%} on the real "
         "test images) labels it as the style, dislikes the rest; pages of 16; the preference "
         "is refitted on all verdicts so far after every page; page 1 is unsteered",
@@ -230,7 +276,11 @@ def main() -> int:
         + ", ".join(f"{s} {v:.2f}" for s, v in zip(styles, real_variety)),
         f"target: >= {TARGET_SHARE:.0%} liked on page {TARGET_PAGE} and variety >= "
         f"{TARGET_VARIETY}x real, for every style",
-        f"{cpu:.0f} CPU s of this process for the sessions; others took "
+        "pictures: bench/out/feedback/pages/VARIANT-STYLE.png, the first user's six pages (a "
+        "row each), liked images framed green",
+        f"{cpu:.0f} CPU s of this process for the sessions (by variant: "
+        + ", ".join(cpu_by_variant)
+        + "); others took "
         + (f"{others:.0%}" if others is not None else "an unknown share")
         + " of the machine meanwhile (a shared machine)",
     ]
@@ -239,11 +289,21 @@ def main() -> int:
         "Feedback loop: liked share per page for a simulated user (issue 17)",
         [
             {
+                "caption": f"plain samples of the model: share of each style among "
+                f"{PLAIN_SAMPLES}, as {JUDGE} labels them",
+                "columns": styles,
+                "rows": [[f"{v:.1%}" for v in shares_plain]],
+            },
+            {
                 "caption": "liked share per page, by style and steering variant",
                 "columns": columns,
                 "rows": rows,
             },
-            {"caption": "every style on target", "columns": ["variant", "met"], "rows": summary},
+            {
+                "caption": "every style on target",
+                "columns": ["variant", "met", "CPU s"],
+                "rows": summary,
+            },
         ],
         notes,
         command="python bench/feedback.py " + " ".join(sys.argv[1:]),

@@ -10,6 +10,7 @@ import torch
 from artgan import feedback
 from artgan.config import from_dict
 from artgan.errors import ConfigError
+from artgan.feedback import LATENT_STEERING, Steering
 from artgan.models import model_class
 from artgan.models.base import make_generator
 from artgan.models.capabilities import LatentGenerator
@@ -103,8 +104,8 @@ def test_only_likes_are_contrasted_with_the_prior():
 def test_a_higher_temperature_keeps_more_variety():
     preference = feedback.fit(synthetic_likes(200))
     model = Latents()
-    sharp = feedback.steered_latents(model, 256, 3, preference, temperature=0.5)
-    flat = feedback.steered_latents(model, 256, 3, preference, temperature=8.0)
+    sharp = feedback.steered_latents(model, 256, 3, preference, 0.0, Steering(temperature=0.5))
+    flat = feedback.steered_latents(model, 256, 3, preference, 0.0, Steering(temperature=8.0))
     assert (flat[:, 0] > 0).float().mean() < (sharp[:, 0] > 0).float().mean()
 
 
@@ -194,3 +195,138 @@ def test_a_preference_on_image_features_needs_the_model_and_its_latent_size():
         feedback.fit(records, features="efficientnet-lite0")
     with pytest.raises(ConfigError, match="latents of size 2.*has 8"):
         feedback.fit(records, model=Painter(), features="efficientnet-lite0")
+
+
+class PaintedImages(Painter):
+    """The Painter as the steering sees a real image model (``output_kind``)."""
+
+    output_kind = "image"
+
+
+class RarePainter(PaintedImages):
+    """Red where |z[0]| > 2: 4.6 % of the prior, a look the model seldom draws (as the demo's
+    DCGAN seldom draws some styles)."""
+
+    def generate(self, z, labels=None):
+        images = super().generate(z, labels)
+        images[:, 0] = ((z[:, 0].abs() > 2).float() * 2 - 1)[:, None, None]
+        return images
+
+
+class CountingColour(MeanColour):
+    """MeanColour that counts the images it was shown."""
+
+    def __init__(self):
+        self.seen = 0
+
+    def __call__(self, images):
+        self.seen += len(images)
+        return super().__call__(images)
+
+
+def test_image_models_are_steered_by_image_features_and_others_by_the_latent(monkeypatch):
+    monkeypatch.setattr(feedback, "feature_extractor", lambda name: MeanColour())
+    records = red_likes(Painter(), 64, 0)
+    on_images = feedback.preference_for(records, PaintedImages())
+    assert on_images.reads_images and on_images.features == feedback.IMAGE_FEATURES
+    assert not feedback.preference_for(records, Latents()).reads_images  # draws no images
+    assert not feedback.preference_for(records, PaintedImages(), LATENT_STEERING).reads_images
+    assert feedback.preference_for([], PaintedImages()) is None
+    with pytest.raises(ConfigError, match="latents of size 2.*has 8"):
+        feedback.preference_for([{"latent": [1.0, 2.0], "liked": True}], PaintedImages())
+
+
+def test_a_rarely_drawn_look_is_reached_by_drawing_proposals_until_enough_look_liked(
+    monkeypatch,
+):
+    monkeypatch.setattr(feedback, "feature_extractor", lambda name: MeanColour())
+    model = RarePainter()
+    records = red_likes(model, 400, 0)  # about 18 likes among 400
+    preference = feedback.preference_for(records, model)
+    assert red_share(model, model.latents(64, 1)) < 0.1
+    # the first default (8 proposals per sample, weights p): at most 8 x 4.6 % can be red
+    first = feedback.steered_latents(model, 64, 1, preference, 0.0, LATENT_STEERING)
+    assert red_share(model, first) < 0.5
+    steered = feedback.steered_latents(model, 64, 1, preference)
+    assert red_share(model, steered) > 0.9
+    # variety kept: both tails of z[0], the rest of the latent as spread as the prior
+    assert (steered[:, 0] > 2).float().mean() > 0.3 and (steered[:, 0] < -2).float().mean() > 0.3
+    assert steered[:, 1:].std(dim=0).min() > 0.7
+    assert len({tuple(row.tolist()) for row in steered}) == 64
+    assert torch.equal(steered, feedback.steered_latents(model, 64, 1, preference))
+
+
+def test_drawing_stops_once_enough_proposals_look_liked(monkeypatch):
+    counter = CountingColour()
+    monkeypatch.setattr(feedback, "feature_extractor", lambda name: counter)
+    model = PaintedImages()  # red on about a third of the prior
+    preference = feedback.preference_for(red_likes(model, 64, 0), model)
+    counter.seen = 0
+    feedback.steered_latents(model, 16, 1, preference)
+    assert counter.seen == 2 * 4 * 16  # two rounds of 4 per sample had 2 x 16 liked ones
+    counter.seen = 0
+    feedback.steered_latents(model, 16, 1, preference, 0.0, Steering(enough=0))
+    assert counter.seen == 32 * 16  # never stopping: every proposal
+
+
+def test_a_refit_featurises_only_the_new_verdicts(monkeypatch):
+    counter = CountingColour()
+    monkeypatch.setattr(feedback, "feature_extractor", lambda name: counter)
+    model = PaintedImages()
+    records = red_likes(model, 48, 0)
+    feedback.preference_for(records[:32], model)
+    assert counter.seen == 32
+    again = feedback.preference_for(records, model)
+    assert counter.seen == 48  # the 16 of the new page only
+    fresh = feedback.preference_for(records, PaintedImages())  # another model: no memo
+    assert counter.seen == 96 and torch.allclose(again.weight, fresh.weight)
+
+
+FIRST_VERSION_LINES = [  # lines as the first feedback.record wrote them (df030dc), and a bare one
+    '{"latent": [2.5, 0.8, -0.3, 0.0, 1.0, 0.2, -1.1, 0.4], "liked": true, "classes": null, '
+    '"seed": 9, "index": 0, "time": "2026-12-06T16:40:02+00:00"}',
+    '{"latent": [0.1, 0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8], "liked": false, "classes": null, '
+    '"seed": 9, "index": 1, "time": "2026-12-06T16:40:05+00:00"}',
+    '{"latent": [-2.4, -0.8, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], "liked": true}',
+]
+
+
+def test_feedback_files_of_the_first_version_still_load_and_steer(tmp_path, monkeypatch):
+    monkeypatch.setattr(feedback, "feature_extractor", lambda name: MeanColour())
+    path = tmp_path / "feedback.jsonl"
+    path.write_text("\n".join(FIRST_VERSION_LINES) + "\n", encoding="utf-8")
+    model = PaintedImages()
+    preference, records = feedback.load_preference(path, model)
+    assert len(records) == 3 and preference.reads_images
+    steered = feedback.steered_latents(model, 16, 0, preference)
+    assert red_share(model, steered) > 0.8  # the two likes are red, the dislike is not
+
+
+def test_the_default_image_features_are_efficientnet_lite0():
+    config = dict(TINY_MODELS["dcgan"])
+    family = model_class(config.pop("name"))
+    model = family(from_dict(family.config_class, config)).eval()
+    records = [{"latent": z.tolist(), "liked": i % 2 == 0} for i, z in enumerate(model.latents(4))]
+    preference = feedback.preference_for(records, model)
+    assert preference.features == "efficientnet-lite0" and preference.weight.numel() == 1280
+    assert feedback.steered_latents(model, 2, 0, preference).shape == (2, model.z_dim)
+
+
+def test_a_conditional_runs_verdicts_are_featurised_with_their_class_rows(monkeypatch):
+    counter = CountingColour()
+    monkeypatch.setattr(feedback, "feature_extractor", lambda name: counter)
+    config = dict(TINY_MODELS["dcgan-cond"])
+    family = model_class(config.pop("name"))
+    model = family(from_dict(family.config_class, config)).eval()
+    z, rows = model.latents(6, 4), model.labels("3:0.5,7:0.5", 6)
+    records = [
+        {"latent": z[i].tolist(), "liked": i % 2 == 0, "classes": rows[i].tolist()}
+        for i in range(6)
+    ]
+    preference = feedback.preference_for(records, model)
+    assert preference.reads_images and counter.seen == 6
+    with torch.no_grad():
+        drawn = MeanColour()(model.generate(z, rows).float())
+    assert torch.allclose(feedback.recorded_features(model, z, rows, "x"), drawn, atol=1e-5)
+    steered = feedback.steered_latents(model, 4, 6, preference, classes="3:0.5,7:0.5")
+    assert steered.shape == (4, model.z_dim)

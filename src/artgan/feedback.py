@@ -3,21 +3,24 @@ and sampling steered towards it.
 
     record(run, latent, liked)   appends one line to ``Run.feedback_file`` (RUN/feedback.jsonl)
     load(run_or_file)            the records, and how many damaged lines were skipped
-    fit(records)                 a Preference: logistic regression of "liked" on the latent
-    fit(records, model=m, features="efficientnet-lite0")
-                                 ... or on features of the images the latents draw
+    preference_for(records, m)   the Preference the CLI, the studio and bench/feedback.py use:
+                                 logistic regression of "liked" on image features of the
+                                 samples (EfficientNet-Lite0, a fixed ImageNet extractor) for
+                                 image models, on the latent itself for the others
+    fit(records, ...)            that regression, on the latent or on named image features
     sample_preferred(...)        samples whose latents are resampled by that preference
 
-Steering is importance re-weighting of latent proposals: draw ``proposals`` x n latents from the
-model's prior, keep n of them, drawn without replacement with weights p(liked | z) ** (1 / T).
-Kept latents are still prior draws (only re-weighted), so variety survives: a confident
-preference keeps a uniform choice among the liked region, never one point. With no preference
-(no feedback), sampling is exactly ``model.sample`` — same seed, same images.
+Steering scores latent proposals and keeps the likeliest without collapsing onto one: it draws
+rounds of prior latents (``Steering.round`` per wanted sample), scores each by p(liked), stops
+once ``Steering.enough`` per wanted sample look liked (p >= 0.5) or ``Steering.proposals`` per
+wanted sample are drawn, and keeps n of the pool drawn without replacement with weights
+p(liked) ** (1 / temperature) (Gumbel top-k). Kept latents are still prior draws, so variety
+survives: a confident preference picks uniformly among the liked ones, never one point. With
+no preference (no feedback), sampling is exactly ``model.sample``: same seed, same images.
 
-A user likes how an image looks, which a straight line in latent space may separate badly (a
-style can sit in several regions of the latent); a preference on image features scores what
-the user saw, at the cost of drawing and featurising every proposal. bench/feedback.py measures
-both on a simulated user.
+Why image features by default: a user likes how an image looks, which a straight line in
+latent space separates badly (a style sits in several regions of the latent). bench/feedback.py
+measured both on a simulated user (BENCHMARKS.md, "Feedback loop").
 """
 
 from __future__ import annotations
@@ -26,6 +29,9 @@ import functools
 import json
 import math
 import os
+import threading
+import weakref
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -39,10 +45,41 @@ from .run_folder import Run
 from .sample import generate_from_latents
 from .training.logs import read_log
 
-PROPOSALS = 8  # latent candidates drawn per kept sample
-TEMPERATURE = 1.0  # above 1: flatter weights, more variety; below 1: sharper
 PRIOR_CONTRAST_SEED = 17  # the prior draws that stand in for a missing verdict (see fit)
 LATENT = "latent"  # a preference on the latent itself (else: on image features, by extractor)
+AUTO = "auto"  # image features for models that draw images, the latent for the others
+IMAGE_FEATURES = "efficientnet-lite0"  # fixed and generic: never the judge of bench/feedback.py
+MEMO_ROWS = 4096  # image features of recorded latents kept per model (refits reuse them)
+
+
+@dataclass(frozen=True)
+class Steering:
+    """How a preference is learnt (``features``, ``l2``) and how a page is drawn with it."""
+
+    features: str = AUTO  # LATENT, AUTO or a feature extractor's name
+    l2: float = 1e-2  # L2 penalty of the logistic regression (features standardised)
+    proposals: int = 32  # at most this many latent candidates per kept sample
+    temperature: float = 0.25  # weights p ** (1 / T): below 1 sharper, above 1 more variety
+    round: int = 4  # candidates per kept sample drawn (and scored) at a time
+    enough: int = 2  # stop drawing once this many per kept sample look liked; 0: never stop
+
+    def __post_init__(self) -> None:
+        if self.proposals < 1 or self.round < 1 or self.enough < 0:
+            raise ConfigError("steering needs proposals and round >= 1 and enough >= 0")
+        if not self.temperature > 0:
+            raise ConfigError(f"steering temperature must be above 0, got {self.temperature}")
+
+    def features_for(self, model) -> str:
+        """What the preference reads for ``model``: ``features``, with AUTO resolved."""
+        if self.features != AUTO:
+            return self.features
+        return IMAGE_FEATURES if getattr(model, "output_kind", None) == "image" else LATENT
+
+
+STEERING = Steering()  # the CLI's, the studio's and the bench's default
+# The first steering (before bench/feedback.py chose the default): a preference on the latent,
+# 8 proposals per sample, all scored, weights p(liked).
+LATENT_STEERING = Steering(features=LATENT, proposals=8, temperature=1.0, round=8, enough=0)
 
 
 def feedback_file(source: Run | str | Path) -> Path:
@@ -176,6 +213,42 @@ def image_features(model, z: torch.Tensor, labels, extractor: str) -> torch.Tens
         return feature_extractor(extractor)(generate_from_latents(model, z, labels=labels))
 
 
+# model -> {(extractor, latent bytes, label bytes): features}: a refit after each page only
+# featurises the new verdicts (the studio refits on every page; a record's image never changes
+# while its model object lives). The lock: the studio's requests run in threads.
+_MEMO: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_MEMO_LOCK = threading.Lock()
+
+
+def recorded_features(model, z: torch.Tensor, labels, extractor: str) -> torch.Tensor:
+    """``image_features`` of rows ``z`` (and ``labels``), each row computed once per model
+    (the MEMO_ROWS most recently used rows are kept)."""
+    zf = z.float().cpu().contiguous()
+    labels = None if labels is None else torch.as_tensor(labels).float().cpu().contiguous()
+    keys = [
+        (
+            extractor,
+            zf[i].numpy().tobytes(),
+            None if labels is None else labels[i].numpy().tobytes(),
+        )
+        for i in range(len(zf))
+    ]
+    with _MEMO_LOCK:
+        memo = _MEMO.setdefault(model, OrderedDict())
+        missing = [i for i, key in enumerate(keys) if key not in memo]
+        if missing:
+            rows = torch.tensor(missing)
+            sub_labels = None if labels is None else labels[rows]
+            for i, f in zip(missing, image_features(model, zf[rows], sub_labels, extractor)):
+                memo[keys[i]] = f.clone()  # not a view that keeps the whole batch alive
+        features = torch.stack([memo[key] for key in keys])
+        for key in keys:
+            memo.move_to_end(key)
+        while len(memo) > MEMO_ROWS:
+            memo.popitem(last=False)
+    return features
+
+
 def record_labels(records: list[dict], model) -> torch.Tensor | None:
     """The class rows the records were drawn with, for a conditional model (None otherwise, or
     where a record has none: the model's default labels)."""
@@ -186,7 +259,7 @@ def record_labels(records: list[dict], model) -> torch.Tensor | None:
 
 def fit(
     records: list[dict],
-    l2: float = 1e-2,
+    l2: float = STEERING.l2,
     *,
     model=None,
     features: str = LATENT,
@@ -218,30 +291,24 @@ def fit(
     if features == LATENT:
         weight, bias = logistic_regression(z, y, l2)
         return Preference(weight=weight, bias=bias)
-    x = image_features(model, z.float(), labels, features).double()
+    x = recorded_features(model, z.float(), labels, features).double()
     center, spread = x.mean(0), x.std(0).clamp_min(1e-6)
     weight, bias = logistic_regression((x - center) / spread, y, l2)
     return Preference(weight, bias, features, center, spread, latent_size=z.shape[1])
 
 
 def logistic_regression(x: torch.Tensor, y: torch.Tensor, l2: float) -> tuple[torch.Tensor, float]:
-    """Weight and bias of L2-penalised logistic regression of ``y`` (0/1) on rows ``x``, the
-    two classes weighted equally (LBFGS, float64)."""
-    sample_weight = torch.where(y > 0, 0.5 / y.mean(), 0.5 / (1 - y.mean()))
-    params = torch.zeros(x.shape[1] + 1, dtype=torch.float64, requires_grad=True)
-    optimiser = torch.optim.LBFGS([params], max_iter=200, line_search_fn="strong_wolfe")
+    """Weight and bias of L2-penalised logistic regression of ``y`` (0/1, both present) on rows
+    ``x``, the two classes weighted equally: mean weighted log-loss + l2 * |w|^2, which is
+    scikit-learn's 0.5 |w|^2 + C * sum of the losses at C = 1 / (2 * l2 * N)."""
+    # imported here: scikit-learn is a second of the studio's start, and only a fit needs it
+    from sklearn.linear_model import LogisticRegression
 
-    def loss() -> torch.Tensor:
-        optimiser.zero_grad()
-        logits = x @ params[:-1] + params[-1]
-        bce = torch.nn.functional.binary_cross_entropy_with_logits(logits, y, sample_weight)
-        value = bce + l2 * params[:-1].square().sum()
-        value.backward()
-        return value
-
-    optimiser.step(loss)
-    params = params.detach()
-    return params[:-1].clone(), float(params[-1])
+    regression = LogisticRegression(C=1.0 / (2.0 * l2 * len(y)), class_weight="balanced")
+    regression.set_params(max_iter=1000)
+    regression.fit(x.double().numpy(), y.numpy().astype(int))
+    weight = torch.from_numpy(regression.coef_[0].copy()).double()
+    return weight, float(regression.intercept_[0])
 
 
 def check_fits(preference: Preference | None, model, where: str = "the feedback") -> None:
@@ -258,33 +325,52 @@ def check_fits(preference: Preference | None, model, where: str = "the feedback"
         )
 
 
+def preference_for(
+    records: list[dict], model, steering: Steering = STEERING, where: str = "the feedback"
+) -> Preference | None:
+    """The preference ``steering`` fits on ``records`` for ``model`` (None without records),
+    checked to fit the model: what ``artgan sample --prefer``, the studio and the bench use."""
+    if not records:
+        return None
+    check_fits(Preference(torch.zeros(len(records[0]["latent"])), 0.0), model, where)
+    return fit(records, steering.l2, model=model, features=steering.features_for(model))
+
+
 def steered_latents(
     model,
     n: int,
     seed: int | None,
     preference: Preference | None,
     truncation: float = 0.0,
-    proposals: int = PROPOSALS,
-    temperature: float = TEMPERATURE,
+    steering: Steering = STEERING,
     classes=None,
 ) -> torch.Tensor:
     """``n`` latents of ``model``: without a preference exactly ``model.latents(n, seed)``;
-    with one, ``n`` of ``proposals * n`` prior draws resampled without replacement with weights
-    p(liked) ** (1 / temperature). A preference on image features scores each proposal's
-    image (drawn with ``classes``, a conditional model's class request). Deterministic by
-    ``seed``."""
+    with one, ``n`` of a pool of prior draws scored by p(liked) (see the module's docstring).
+    A preference on image features scores each proposal's image (drawn with ``classes``, a
+    conditional model's class request). Deterministic by ``seed``."""
     if preference is None:
         return model.latents(n, seed, truncation=truncation)
     check_fits(preference, model)
     g = make_generator(seed)
-    candidates = model.latents(n * proposals, generator=g, truncation=truncation)
-    labels = model.labels(classes, len(candidates)) if preference.reads_images else None
-    # log-weights, shifted so the largest is 0: no weight underflows to all zeros
-    p = preference.score(model, candidates, labels)
-    log_weights = torch.log(p.clamp_min(1e-300)) / temperature
-    weights = torch.exp(log_weights - log_weights.max())
-    chosen = torch.multinomial(weights.float(), n, replacement=False, generator=g)
-    return candidates[chosen]
+    pool, scores, drawn = [], [], 0
+    while drawn < n * steering.proposals:
+        size = min(n * steering.round, n * steering.proposals - drawn)
+        z = model.latents(size, generator=g, truncation=truncation)
+        labels = model.labels(classes, size) if preference.reads_images else None
+        pool.append(z)
+        scores.append(preference.score(model, z, labels))
+        drawn += size
+        liked = int(sum((p >= 0.5).sum() for p in scores))
+        if steering.enough and liked >= steering.enough * n:
+            break
+    candidates, p = torch.cat(pool), torch.cat(scores)
+    # n drawn without replacement with weights p ** (1 / T): the n largest of log-weight plus
+    # Gumbel noise (Efraimidis-Spirakis), in log space so that no weight underflows
+    log_weights = torch.log(p.double().clamp_min(1e-300)) / steering.temperature
+    uniform = torch.rand(len(p), generator=g, dtype=torch.float64).clamp_min(1e-300)
+    keys = log_weights - torch.log(-torch.log(uniform))
+    return candidates[keys.topk(n).indices]
 
 
 def sample_preferred(
@@ -293,8 +379,7 @@ def sample_preferred(
     seed: int | None,
     preference: Preference | None,
     options: dict | None = None,
-    proposals: int = PROPOSALS,
-    temperature: float = TEMPERATURE,
+    steering: Steering = STEERING,
 ) -> torch.Tensor:
     """``model.sample(n, seed, **options)`` steered by ``preference`` (see the module's
     docstring); with no preference it is that call, unchanged."""
@@ -305,11 +390,13 @@ def sample_preferred(
     classes = options.pop("classes", None)
     if options:
         raise ConfigError(f"steered sampling takes no {', '.join(sorted(options))} option")
-    z = steered_latents(model, n, seed, preference, truncation, proposals, temperature, classes)
+    z = steered_latents(model, n, seed, preference, truncation, steering, classes)
     return generate_from_latents(model, z, labels=model.labels(classes, n))
 
 
-def load_preference(path: str | Path, model) -> tuple[Preference, list[dict]]:
+def load_preference(
+    path: str | Path, model, steering: Steering = STEERING
+) -> tuple[Preference, list[dict]]:
     """The preference fitted on a feedback file, checked against ``model``, and the records it
     came from; a ConfigError naming the file where it is missing, holds no verdicts, or
     belongs to a run whose latents are another size."""
@@ -322,6 +409,4 @@ def load_preference(path: str | Path, model) -> tuple[Preference, list[dict]]:
     records, _ = load(path)
     if not records:
         raise ConfigError(f"{where} holds no likes or dislikes to learn from")
-    preference = fit(records)
-    check_fits(preference, model, where)
-    return preference, records
+    return preference_for(records, model, steering, where), records

@@ -3,8 +3,9 @@
 
 A page keeps the latents and class rows it was drawn from, so a verdict records exactly the
 latent the person saw, and a saved file's record says how it was made. Once the run has
-feedback, pages can be steered by it (``artgan.feedback``: importance re-weighting of latent
-proposals, the same as ``artgan sample --prefer``); with no feedback nothing changes.
+feedback, pages can be steered by it (``artgan.feedback.preference_for`` and
+``steered_latents``: latent proposals scored by a preference on their images, the same as
+``artgan sample --prefer``); with no feedback nothing changes.
 """
 
 from __future__ import annotations
@@ -68,8 +69,7 @@ def class_request(styles: list[str] | str | None, blend: str | None) -> str | No
 def feedback_preference(run: Path, model):
     """The preference fitted on the run's feedback, or None where it has none yet."""
     records, _ = feedback.load(run)
-    preference = feedback.fit(records)
-    feedback.check_fits(preference, model, f"{run.name}/feedback.jsonl")
+    preference = feedback.preference_for(records, model, where=f"{run.name}/feedback.jsonl")
     return preference, len(records)
 
 
