@@ -190,6 +190,7 @@ def main() -> int:
     parser.add_argument("--seeds", type=int, default=3, help="simulated users per style")
     parser.add_argument("--report", default="feedback", help="bench/out/REPORT.json and .md")
     parser.add_argument("--styles", default="", help="comma-separated styles (default: all)")
+    parser.add_argument("--core", type=int, help="run on this core only (taskset's job)")
     args = parser.parse_args()
     names = [v.strip() for v in args.variants.split(",") if v.strip()]
     unknown = [n for n in names if n not in VARIANTS]
@@ -198,6 +199,8 @@ def main() -> int:
     recipes = [r.strip() for r in args.recipes.split(",") if r.strip()]
     if not recipes or any(r not in RECIPES for r in recipes):
         parser.error(f"--recipes takes names from {list(RECIPES)}")
+    if args.core is not None:
+        os.sched_setaffinity(0, {args.core})
     torch.set_num_threads(1)
     judge = get_extractor(JUDGE)
     styles = judge.class_names
@@ -224,9 +227,81 @@ def main() -> int:
     if args.train_only:
         return 0
     _, real_variety, judge_accuracy = real_by_style(judge)
-    share = CpuShare().start()
+    share = CpuShare(core=args.core).start()
     cpu0 = time.process_time()
     rows, summary, cpu_by_variant = [], [], []
+
+    def write(others, cpu) -> None:
+        """The report so far (rewritten after every variant: a cut-short run keeps its rows)."""
+        columns = [
+            "variant",
+            "style",
+            *[f"page {p}" for p in range(1, PAGES + 1)],
+            "variety / real",
+            "liked imgs (p4-6)",
+            "target met",
+        ]
+        recipe = RECIPES[chosen]
+        notes = [
+            f"model: unconditional DCGAN on art, recipe {chosen} (32 px, width "
+            f"{recipe['model.width']}, z {recipe['model.z_dim']}, "
+            f"{recipe['model.objective.loss']}, spectral norm in D "
+            f"{recipe['model.spectral_norm']}, minibatch std "
+            f"{recipe.get('model.objective.minibatch_std', False)}, {recipe['train.steps']} steps, "
+            f"batch {recipe['train.batch_size']}, EMA {recipe['train.ema_decay']}, "
+            f"{args.precision}, seed 0), {run}"
+            + f"; recipes trained (or read from the cache) and counted: {cpu_train:.0f} CPU s; "
+            "the sessions use the recipe whose least-drawn style is the most common",
+            "steering variants (artgan.feedback.Steering): "
+            + "; ".join(f"{n}: {VARIANTS[n]}" for n in names),
+            f"user: likes an image when {JUDGE} (128-d small CNN; {judge_accuracy:.1%} on the real "
+            "test images) labels it as the style, dislikes the rest; pages of 16; the preference "
+            "is refitted on all verdicts so far after every page; page 1 is unsteered",
+            f"shares: mean over {args.seeds} simulated users per style (seeds 0..{args.seeds - 1})",
+            f"variety: mean pairwise Euclidean distance of {JUDGE} features of the liked "
+            f"images of pages {TARGET_PAGE}-{PAGES} (per user, averaged), divided by the same "
+            f"figure over the {REAL_PER_STYLE} real test images of the style; real: "
+            + ", ".join(f"{s} {v:.2f}" for s, v in zip(styles, real_variety)),
+            f"target: >= {TARGET_SHARE:.0%} liked on page {TARGET_PAGE} and variety >= "
+            f"{TARGET_VARIETY}x real, for every style",
+            "pictures: bench/out/feedback/pages/VARIANT-STYLE.png, the first user's six pages (a "
+            "row each), liked images framed green; bench/out/feedback/plain-RECIPE.png, 32 plain "
+            "samples of each recipe",
+            f"{cpu:.0f} CPU s of this process for the sessions (by variant: "
+            + ", ".join(cpu_by_variant)
+            + "); others took "
+            + (f"{others:.0%}" if others is not None else "an unknown share")
+            + (" of the machine" if args.core is None else f" of core {args.core}")
+            + " meanwhile (a shared machine)",
+        ]
+        write_json_report(
+            args.report,
+            "Feedback loop: liked share per page for a simulated user (issue 17)",
+            [
+                {
+                    "caption": f"plain samples of each recipe: share of each style among "
+                    f"{PLAIN_SAMPLES}, as {JUDGE} labels them",
+                    "columns": ["recipe", *styles, "sessions"],
+                    "rows": [
+                        [r, *[f"{v:.1%}" for v in plain[r][2]], "yes" if r == chosen else ""]
+                        for r in recipes
+                    ],
+                },
+                {
+                    "caption": "liked share per page, by style and steering variant",
+                    "columns": columns,
+                    "rows": rows,
+                },
+                {
+                    "caption": "every style on target",
+                    "columns": ["variant", "met", "CPU s"],
+                    "rows": summary,
+                },
+            ],
+            notes,
+            command="python bench/feedback.py " + " ".join(sys.argv[1:]),
+        )
+
     for name in names:
         steering = VARIANTS[name]
         met, cpu_variant = True, time.process_time()
@@ -264,75 +339,7 @@ def main() -> int:
         cpu_variant = time.process_time() - cpu_variant
         cpu_by_variant.append(f"{name} {cpu_variant:.0f}")
         summary.append([name, "yes" if met else "no", f"{cpu_variant:.0f}"])
-    others = share.stop()
-    cpu = time.process_time() - cpu0
-    columns = [
-        "variant",
-        "style",
-        *[f"page {p}" for p in range(1, PAGES + 1)],
-        "variety / real",
-        "liked imgs (p4-6)",
-        "target met",
-    ]
-    recipe = RECIPES[chosen]
-    notes = [
-        f"model: unconditional DCGAN on art, recipe {chosen} (32 px, width "
-        f"{recipe['model.width']}, z {recipe['model.z_dim']}, "
-        f"{recipe['model.objective.loss']}, spectral norm in D "
-        f"{recipe['model.spectral_norm']}, minibatch std "
-        f"{recipe.get('model.objective.minibatch_std', False)}, {recipe['train.steps']} steps, "
-        f"batch {recipe['train.batch_size']}, EMA {recipe['train.ema_decay']}, "
-        f"{args.precision}, seed 0), {run}"
-        + f"; recipes trained (or read from the cache) and counted: {cpu_train:.0f} CPU s; "
-        "the sessions use the recipe whose least-drawn style is the most common",
-        "steering variants (artgan.feedback.Steering): "
-        + "; ".join(f"{n}: {VARIANTS[n]}" for n in names),
-        f"user: likes an image when {JUDGE} (128-d small CNN; {judge_accuracy:.1%} on the real "
-        "test images) labels it as the style, dislikes the rest; pages of 16; the preference "
-        "is refitted on all verdicts so far after every page; page 1 is unsteered",
-        f"shares: mean over {args.seeds} simulated users per style (seeds 0..{args.seeds - 1})",
-        f"variety: mean pairwise Euclidean distance of {JUDGE} features of the liked images of "
-        f"pages {TARGET_PAGE}-{PAGES} (per user, averaged), divided by the same figure over the "
-        f"{REAL_PER_STYLE} real test images of the style; real: "
-        + ", ".join(f"{s} {v:.2f}" for s, v in zip(styles, real_variety)),
-        f"target: >= {TARGET_SHARE:.0%} liked on page {TARGET_PAGE} and variety >= "
-        f"{TARGET_VARIETY}x real, for every style",
-        "pictures: bench/out/feedback/pages/VARIANT-STYLE.png, the first user's six pages (a "
-        "row each), liked images framed green; bench/out/feedback/plain-RECIPE.png, 32 plain "
-        "samples of each recipe",
-        f"{cpu:.0f} CPU s of this process for the sessions (by variant: "
-        + ", ".join(cpu_by_variant)
-        + "); others took "
-        + (f"{others:.0%}" if others is not None else "an unknown share")
-        + " of the machine meanwhile (a shared machine)",
-    ]
-    write_json_report(
-        args.report,
-        "Feedback loop: liked share per page for a simulated user (issue 17)",
-        [
-            {
-                "caption": f"plain samples of each recipe: share of each style among "
-                f"{PLAIN_SAMPLES}, as {JUDGE} labels them",
-                "columns": ["recipe", *styles, "sessions"],
-                "rows": [
-                    [r, *[f"{v:.1%}" for v in plain[r][2]], "yes" if r == chosen else ""]
-                    for r in recipes
-                ],
-            },
-            {
-                "caption": "liked share per page, by style and steering variant",
-                "columns": columns,
-                "rows": rows,
-            },
-            {
-                "caption": "every style on target",
-                "columns": ["variant", "met", "CPU s"],
-                "rows": summary,
-            },
-        ],
-        notes,
-        command="python bench/feedback.py " + " ".join(sys.argv[1:]),
-    )
+        write(share.stop(), time.process_time() - cpu0)  # after every variant
     return 0
 
 
