@@ -120,18 +120,23 @@ def duplicates(rows: list[str]) -> dict[str, str]:
 
 def finished_runs(runs_log, jobs: list[tuple[str, str, int]], steps: int) -> list[dict]:
     """The runs of an earlier invocation's log that match a planned job and step budget (a run
-    killed half-way never reached the log, so it is simply run again)."""
-    from artgan.models.mlp import POINT_DEFAULTS
+    killed half-way never reached the log, so it is simply run again). ``steps`` 0: each row's
+    own budget (a recipe may set it, as PacGAN's 2-D one does)."""
+    from artgan.training.run import build_run_config
 
-    wanted_steps = steps or POINT_DEFAULTS["train.steps"]
     planned = set(jobs)
     if not runs_log.exists():
         return []
+    wanted = {
+        (row, data): steps or build_run_config(None, {**ROWS[row], "data": data}).train.steps
+        for row, data, _ in planned
+    }
     runs = [json.loads(line) for line in runs_log.read_text().splitlines() if line.strip()]
     latest = {}  # the last finished run of each job wins
     for r in runs:
-        if (r["row"], r["data"], r["seed"]) in planned and r["steps"] == wanted_steps:
-            latest[(r["row"], r["data"], r["seed"])] = r
+        job = (r["row"], r["data"], r["seed"])
+        if job in planned and r["steps"] == wanted[job[:2]]:
+            latest[job] = r
     return list(latest.values())
 
 
@@ -298,9 +303,10 @@ def main(argv: list[str] | None = None) -> int:
         "Every artgan row uses the default 2-D configuration (models/mlp.py POINT_DEFAULTS: "
         "architecture, optimizer, batch, EMA, step budget) and changes only the objective, "
         "which brings its recipe where it has one (losses/recipes.py: WGAN-GP its authors' "
-        "2-D settings, Adam(0.5, 0.9) at 5e-4, 5 critic steps, penalty 0.1, no R1; PacGAN4 a "
-        "batch of 4 x 256 samples); samples come from the EMA generator. Published rows are the "
-        "papers' own settings.",
+        "2-D settings, Adam(0.5, 0.9) at 5e-4, 5 critic steps, penalty 0.1, no R1; PacGAN4 its "
+        "authors' 2-D settings: 100 packed samples a step, Adam(1e-4, 0.8, 0.999), no R1, and "
+        "its own step budget); samples come from the EMA generator. Published rows are the "
+        "papers' own settings; PacGAN's are means of 10 trials.",
         *target_check(results),
         *[
             f"{row} is the same configuration as {original} (run once)"

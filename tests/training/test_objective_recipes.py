@@ -7,7 +7,7 @@ import json
 import pytest
 
 from artgan.cli.main import main
-from artgan.losses.recipes import LOSS_RECIPES
+from artgan.losses.recipes import LOSS_RECIPES, PACKING_POINTS_BATCH, PACKING_POINTS_SETTINGS
 from artgan.training.run import build_run_config
 
 WGAN_GP = {
@@ -97,9 +97,44 @@ def test_a_resumed_run_keeps_its_own_settings():
 
 
 def test_packing_counts_the_batch_in_packed_samples_unless_the_batch_is_given():
-    family = build_run_config(None, {"data": "ring8"}).train.batch_size
-    packed = build_run_config(None, {"data": "ring8", "model.objective.pack": 4})
+    family = build_run_config(None, {"data": "art"}).train.batch_size  # DCGAN's
+    packed = build_run_config(None, {"data": "art", "model.objective.pack": 4})
     assert packed.train.batch_size == 4 * family
     assert "PacGAN (Lin et al. 2018)" in packed.applied_recipe["name"]
-    given = build_run_config(None, {"data": "ring8", "model.objective.pack": 4, "batch_size": 64})
+    assert packed.applied_recipe["settings"] == {"train.batch_size": 4 * family}
+    given = build_run_config(None, {"data": "art", "model.objective.pack": 4, "batch_size": 64})
     assert given.train.batch_size == 64 and not given.applied_recipe
+
+
+def test_on_2d_points_packing_brings_pacgans_own_2d_settings(capsys):
+    # fjxmlzn/PacGAN's 2-D runs: 100 packed samples a step, Adam(1e-4, 0.8, 0.999), no penalty
+    # on D; over the MLP's Adam(2e-3, 0.5, 0.9), R1 0.03 and batch 256.
+    config, said = dry_run(capsys, "--data", "grid25", "--model.objective.pack", "4")
+    assert config["train"]["batch_size"] == 4 * PACKING_POINTS_BATCH == 400
+    for dotted, value in PACKING_POINTS_SETTINGS.items():
+        assert lookup(config, dotted) == value, dotted
+    assert (config["train"]["lr_g"], config["train"]["lr_d"]) == (1e-4, 1e-4)
+    assert (config["train"]["beta1"], config["train"]["beta2"]) == (0.8, 0.999)
+    assert config["model"]["objective"]["r1_gamma"] == 0.0
+    assert config["model"]["width"] == 96  # the network stays the family's
+    assert "recipe of pack 4: PacGAN (Lin et al. 2018), their 2-D settings" in said
+    assert "batch_size 400" in said and "beta1 0.8" in said
+
+
+def test_pacgans_2d_settings_give_way_to_the_user_and_to_a_losss_own_recipe(capsys):
+    config, said = dry_run(
+        capsys,
+        *("--data", "ring8", "--model.objective.pack", "2"),
+        *("--train.lr_g", "2e-3", "--steps", "500", "--train.batch_size", "64"),
+    )
+    assert config["train"]["lr_g"] == 2e-3 and config["train"]["steps"] == 500
+    assert config["train"]["batch_size"] == 64
+    assert config["train"]["lr_d"] == 1e-4 and config["train"]["beta1"] == 0.8
+    assert "lr_g" not in said.split("recipe of")[1].split(";")[0]
+    # A loss with its own recipe keeps its optimiser (PacGAN's is its bce GAN's); packing only
+    # counts that recipe's batch in packed samples.
+    packed = build_run_config(None, {"data": "ring8", "loss": "wgan-gp", "model.objective.pack": 4})
+    points = LOSS_RECIPES["wgan-gp"].points.settings
+    assert packed.train.lr_g == points["train.lr_g"] and packed.train.beta1 == 0.5
+    assert packed.train.batch_size == 4 * points["train.batch_size"]
+    assert packed.model.objective.gp_weight == 0.1

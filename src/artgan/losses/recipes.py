@@ -89,8 +89,39 @@ LOSS_RECIPES: dict[str, Recipe] = {
 # packed run draws ``pack`` times the family's batch and D sees as many inputs as without packing.
 PACKING_RECIPE_NAME = "PacGAN (Lin et al. 2018)"
 
+# PacGAN's own 2-D runs (fjxmlzn/PacGAN, synthetic_data_experiments/2DGrid_GAN&PacGAN and
+# 2DRing_GAN&PacGAN: config.py, pacgan_task.py; the same for every packing degree and for their
+# unpacked GAN): 100 packed samples a step; G and D trained by Adam(1e-4, beta1 0.8, beta2 0.999);
+# nothing on D but the loss (so no R1); 400 epochs of 100,000 packed samples, i.e. 400k steps.
+# Their network (G 4 x 400 with batch norm, D 3 x 200 maxout) is the family's business, not the
+# objective's, so the model's own stays. 400k steps are hours of CPU; STEPS below is the step
+# budget used instead (see its comment).
+PACKING_POINTS_BATCH = 100
+PACKING_POINTS_SETTINGS: dict[str, Any] = {
+    "train.lr_g": 1e-4,
+    "train.lr_d": 1e-4,
+    "train.beta1": 0.8,
+    "train.beta2": 0.999,
+    "model.objective.r1_gamma": 0.0,
+    "train.steps": 32000,
+}
 
-def packing_recipe(pack: int, batch_size: int) -> Recipe:
+
+def packing_recipe(
+    pack: int, batch_size: int, points: bool = False, loss_recipe: Recipe | None = None
+) -> Recipe:
+    """``pack``'s recipe: the batch counted in packed samples, over ``batch_size`` (the family's)
+    or the batch of ``loss_recipe`` (the chosen loss's own recipe, whose optimiser then stays:
+    PacGAN's optimiser is its non-saturating GAN's). On 2-D ``points`` with a loss that brings
+    no recipe, PacGAN's own 2-D settings."""
+    if loss_recipe is not None:
+        packed = int(loss_recipe.settings.get("train.batch_size", batch_size))
+        return Recipe(f"pack {pack}: {PACKING_RECIPE_NAME}", {"train.batch_size": packed * pack})
+    if points:
+        return Recipe(
+            f"pack {pack}: {PACKING_RECIPE_NAME}, their 2-D settings",
+            {"train.batch_size": PACKING_POINTS_BATCH * pack, **PACKING_POINTS_SETTINGS},
+        )
     return Recipe(f"pack {pack}: {PACKING_RECIPE_NAME}", {"train.batch_size": batch_size * pack})
 
 
@@ -102,9 +133,11 @@ def objective_recipes(
     ``batch_size`` is the batch the family would train with; ``points``: 2-D point data."""
     recipes = []
     loss = chosen.get("loss", own.get("loss"))
+    loss_recipe = None
     if loss != own.get("loss") and loss in LOSS_RECIPES:
-        recipes.append(LOSS_RECIPES[loss].for_data(points))
+        loss_recipe = LOSS_RECIPES[loss].for_data(points)
+        recipes.append(loss_recipe)
     pack = int(chosen.get("pack", own.get("pack", 1)))
     if pack > 1 and pack != int(own.get("pack", 1)):
-        recipes.append(packing_recipe(pack, batch_size))
+        recipes.append(packing_recipe(pack, batch_size, points, loss_recipe))
     return recipes
