@@ -304,9 +304,9 @@ def main(argv: list[str] | None = None) -> int:
         "architecture, optimizer, batch, EMA, step budget) and changes only the objective, "
         "which brings its recipe where it has one (losses/recipes.py: WGAN-GP its authors' "
         "2-D settings, Adam(0.5, 0.9) at 5e-4, 5 critic steps, penalty 0.1, no R1; PacGAN4 its "
-        "authors' 2-D settings: 100 packed samples a step, Adam(1e-4, 0.8, 0.999), no R1, and "
-        "its own step budget); samples come from the EMA generator. Published rows are the "
-        "papers' own settings; PacGAN's are means of 10 trials.",
+        "authors' 2-D batch, 100 packed samples = 400 points a step, and 32k steps instead of "
+        "16k); samples come from the EMA generator. Published rows are the papers' own "
+        "settings; PacGAN's are means of 10 trials (its paper gives their standard errors).",
         *target_check(results),
         *[
             f"{row} is the same configuration as {original} (run once)"
