@@ -298,7 +298,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     notes = [
         f"seeds {', '.join(map(str, seeds))} (a row with fewer finished runs says so); "
-        + (f"{steps} steps per run" if steps else "the default configuration's steps")
+        + (
+            f"{steps} steps per run"
+            if steps
+            else "each row's own step budget (the default configuration's, or its recipe's)"
+        )
         + f"; {how}.",
         "Every artgan row uses the default 2-D configuration (models/mlp.py POINT_DEFAULTS: "
         "architecture, optimizer, batch, EMA, step budget) and changes only the objective, "
