@@ -85,7 +85,7 @@ def test_a_preference_steers_towards_the_likes_and_keeps_variety():
     plain = model.latents(256, 1)
     steered = feedback.steered_latents(model, 256, 1, preference)
     assert (plain[:, 0] > 0).float().mean() < 0.6
-    assert (steered[:, 0] > 0).float().mean() > 0.75  # 0.83 at the defaults (seed 1)
+    assert (steered[:, 0] > 0).float().mean() > 0.75
     assert len({tuple(row.tolist()) for row in steered}) == 256  # no latent repeated
     # The other coordinates keep the prior's spread (not collapsed onto one point)
     assert steered[:, 1:].std(dim=0).min() > 0.7
@@ -262,7 +262,7 @@ def test_drawing_stops_once_enough_proposals_look_liked(monkeypatch):
     model = PaintedImages()  # red on about a third of the prior
     preference = feedback.preference_for(red_likes(model, 64, 0), model)
     counter.seen = 0
-    feedback.steered_latents(model, 16, 1, preference)
+    feedback.steered_latents(model, 16, 1, preference, 0.0, Steering(enough=2))
     assert counter.seen == 2 * 4 * 16  # two rounds of 4 per sample had 2 x 16 liked ones
     counter.seen = 0
     feedback.steered_latents(model, 16, 1, preference, 0.0, Steering(enough=0))
