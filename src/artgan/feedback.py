@@ -59,8 +59,8 @@ class Steering:
     features: str = AUTO  # LATENT, AUTO or a feature extractor's name
     l2: float = 1e-2  # L2 penalty of the logistic regression (features standardised)
     proposals: int = 32  # at most this many latent candidates per kept sample
-    # bench/feedback.py: T 0.1 with 4 liked-looking proposals per kept sample reached 42-79 %
-    # liked on page 4 where T 0.25 with 2 reached 38-79 %, the liked images as varied
+    # bench/feedback.py (hinge-sn model): T 0.1 with 4 liked-looking proposals per kept sample
+    # reached 42-79 % liked on page 4 where T 0.25 with 2 reached 38-79 %, as varied
     temperature: float = 0.1  # weights p ** (1 / T): below 1 sharper, above 1 more variety
     round: int = 4  # candidates per kept sample drawn (and scored) at a time
     enough: int = 4  # stop drawing once this many per kept sample look liked; 0: never stop
