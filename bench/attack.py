@@ -47,7 +47,7 @@ from artgan.sample import grid_pixels  # noqa: E402
 from artgan.training.checkpoint import load_model  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import OUT_DIR, write_json_report  # noqa: E402
+from common import OUT_DIR, CpuShare, write_json_report  # noqa: E402
 
 EPS = (0.1, 0.2)
 PGD_STEPS = 40
@@ -74,6 +74,16 @@ def write_sheet(target, images, result, name: str) -> Path:
 
 def percent(value) -> str:
     return "n/a" if value is None else f"{100 * value:.1f} %"
+
+
+def timing_note(others: float | None) -> str:
+    """What the images-per-CPU-second column means, with the load measured while it was timed."""
+    load = f"{others:.0%}" if others is not None else "an unknown share"
+    return (
+        "images / CPU s: CPU seconds (time.process_time, torch on 1 thread) of making the "
+        f"adversarial images, all attacks measured in this script; other processes used {load} "
+        "of the machine's CPU meanwhile, which inflates CPU seconds less than wall time"
+    )
 
 
 def main() -> None:
@@ -107,6 +117,7 @@ def main() -> None:
         generators[eps] = load_model(run)
 
     target, images = load_target(clf, "fashion-mnist", "test", args.n)
+    share = CpuShare().start()  # what others took of the machine while the attacks were timed
     attack_rows, rows_json = [], []
     for eps in EPS:
         for method in ("fgsm", "pgd", "advgan"):
@@ -144,6 +155,7 @@ def main() -> None:
         robustness_rows.append([label, percent(clean), *cells])
         print(robustness_rows[-1], flush=True)
 
+    others = share.stop()
     clean_accuracy = rows_json[0]["clean_accuracy"]
     tables = [
         {
@@ -169,9 +181,7 @@ def main() -> None:
     notes = [
         "eps on the [0, 1] pixel scale (2 * eps on artgan's [-1, 1] tensors); every adversarial "
         "image is checked inside it after rounding to 8 bits",
-        "images / CPU s: CPU seconds (time.process_time, torch on 1 thread) of making the "
-        "adversarial images, all attacks measured in this script on a machine shared by about "
-        "8 sessions on 2 cores; ratios between rows are meaningful, absolute rates are not",
+        timing_note(others),
         "AdvGAN: semi-white-box (the generator was trained against this classifier; attacking "
         "needs only its forward pass)",
         "published context (MNIST, eps 0.3): AdvGAN 97-98 % semi-white-box (Xiao et al. 2018)",
