@@ -316,13 +316,17 @@ def logistic_regression(x: torch.Tensor, y: torch.Tensor, l2: float) -> tuple[to
 def check_fits(preference: Preference | None, model, where: str = "the feedback") -> None:
     """Refuse a preference a model cannot use: a model without latents, or latents of
     another size (feedback from another run)."""
-    if preference is None:
-        return
+    if preference is not None:
+        check_latent_size(preference.z_dim, model, where)
+
+
+def check_latent_size(z_dim: int, model, where: str = "the feedback") -> None:
+    """Refuse feedback recorded with latents of size ``z_dim`` for ``model``."""
     if not isinstance(model, LatentGenerator):
         raise ConfigError(f"{model.name} models draw no latents, so {where} cannot steer them")
-    if preference.z_dim != model.z_dim:
+    if z_dim != model.z_dim:
         raise ConfigError(
-            f"{where} has latents of size {preference.z_dim}, but this run's model has "
+            f"{where} has latents of size {z_dim}, but this run's model has "
             f"{model.z_dim}: it belongs to another run"
         )
 
@@ -334,7 +338,7 @@ def preference_for(
     checked to fit the model: what ``artgan sample --prefer``, the studio and the bench use."""
     if not records:
         return None
-    check_fits(Preference(torch.zeros(len(records[0]["latent"])), 0.0), model, where)
+    check_latent_size(len(records[0]["latent"]), model, where)  # before drawing any image
     return fit(records, steering.l2, model=model, features=steering.features_for(model))
 
 
